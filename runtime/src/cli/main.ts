@@ -1,0 +1,46 @@
+import { pathToFileURL } from "node:url";
+import { Command, CommanderError } from "commander";
+import { AiosError } from "../errors.ts";
+import { registerDlqCommands } from "./commands/dlq.ts";
+import { registerStorageCommands } from "./commands/storage.ts";
+import { registerTopologyCommands } from "./commands/topology.ts";
+import { registerWorkspaceCommands } from "./commands/workspace.ts";
+
+/**
+ * The `aios` command. It stays thin: every subcommand parses its options and calls the SDK
+ * rooms' public API, so the CLI can never do something an agent cannot.
+ */
+export function buildProgram(): Command {
+  const program = new Command("aios")
+    .description("Operate an AIOS environment: topology, dead letters, buckets and workspaces")
+    .showHelpAfterError()
+    .exitOverride();
+  registerTopologyCommands(program);
+  registerDlqCommands(program);
+  registerStorageCommands(program);
+  registerWorkspaceCommands(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 a finding (e.g. drift), 2 an error. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof AiosError) {
+      process.stderr.write(`aios: ${error.code}: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(
+      `aios: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 2;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  process.exitCode = await main(process.argv);
+}
