@@ -2,22 +2,44 @@ import { defineConfig } from "vitest/config";
 
 // One runner for the whole repository. `source` resolves @aios/runtime to its TypeScript
 // source, so infra and policies test against the code beside them, not a stale build.
-export default defineConfig({
+const shared = {
   resolve: { conditions: ["source"] },
   ssr: { resolve: { conditions: ["source"] } },
+};
+
+const everyTest = ["{runtime,infra,policies,dashboards,scripts,bench}/**/*.test.ts"];
+// Tests that restart a shared service (the broker, the S3 gateway) would break every other test
+// running at that moment, so they run after all the others, one file at a time. (Group orders start
+// at 1: in vitest 5 a single-worker project left in group 0 is scheduled before the others.)
+const disruptive = ["**/*.disruptive.test.ts"];
+
+export default defineConfig({
+  ...shared,
   test: {
-    include: [
-      "{runtime,infra,policies,dashboards}/**/*.test.ts",
-      "scripts/**/*.test.ts",
-      "bench/**/*.test.ts",
-    ],
-    exclude: ["**/node_modules/**", "**/dist/**"],
-    // Integration tests share one broker and one S3 gateway; files run in parallel but each
-    // file isolates itself (its own vhost, bucket or queue names).
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
-    reporters: ["default"],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "main",
+          include: everyTest,
+          exclude: ["**/node_modules/**", "**/dist/**", ...disruptive],
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "disruptive",
+          include: disruptive,
+          exclude: ["**/node_modules/**", "**/dist/**"],
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+        },
+      },
+    ],
     coverage: {
       provider: "v8",
       include: ["runtime/src/**/*.ts", "infra/src/**/*.ts", "policies/src/**/*.ts", "dashboards/src/**/*.ts"],
