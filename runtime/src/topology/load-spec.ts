@@ -1,0 +1,43 @@
+import { readFile } from "node:fs/promises";
+import { YamlSpecDocument } from "../yaml-spec.ts";
+import { TopologySpecError } from "./errors.ts";
+import type { ResolvedTopology, TopologyOverrides } from "./model.ts";
+import { resolveTopology } from "./resolve.ts";
+import { TopologySpecSchema } from "./spec-schema.ts";
+import { validateTopology } from "./validate.ts";
+
+export interface ParseTopologyOptions {
+  /** Named in errors; defaults to `messaging.yaml`. */
+  readonly file?: string;
+  readonly overrides?: TopologyOverrides;
+}
+
+/** Parses, validates and resolves a topology spec, or throws a TopologySpecError naming file, path and line. */
+export function parseTopologySpec(text: string, options: ParseTopologyOptions = {}): ResolvedTopology {
+  const file = options.file ?? "messaging.yaml";
+  const document = new YamlSpecDocument(text);
+  const syntax = document.syntaxProblem();
+  if (syntax) throw new TopologySpecError({ file, ...syntax });
+  const parsed = document.parse(TopologySpecSchema);
+  if (!parsed.ok) throw new TopologySpecError({ file, ...parsed.problem });
+  const [issue] = validateTopology(parsed.value, options.overrides);
+  if (issue) throw new TopologySpecError({ file, ...document.problemAt(issue.path, issue.message) });
+  return resolveTopology(parsed.value, options.overrides);
+}
+
+export async function loadTopologySpec(
+  path: string,
+  options: { readonly overrides?: TopologyOverrides } = {},
+): Promise<ResolvedTopology> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new TopologySpecError({
+      file: path,
+      path: "",
+      message: `cannot read the file: ${(error as Error).message}`,
+    });
+  }
+  return parseTopologySpec(text, { file: path, ...options });
+}

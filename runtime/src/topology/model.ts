@@ -1,0 +1,66 @@
+// The resolved topology: every exchange, queue, binding and argument spelled out. Everything that
+// touches the broker (apply, verify, docs, the consumer's retry tiers, infra's Pulumi resources)
+// reads this model, so no one re-derives a name by string concatenation.
+
+export type ArgumentValue = string | number | boolean;
+export type Arguments = Readonly<Record<string, ArgumentValue>>;
+
+export interface ExchangeDeclaration {
+  readonly name: string;
+  readonly type: "topic" | "direct" | "fanout" | "headers";
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly internal: boolean;
+  readonly arguments: Arguments;
+  readonly description?: string | undefined;
+}
+
+export interface QueueDeclaration {
+  readonly name: string;
+  readonly role: "work" | "retry" | "dead-letter";
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly arguments: Arguments;
+}
+
+export interface BindingDeclaration {
+  readonly source: string;
+  readonly destination: string;
+  readonly destinationType: "queue" | "exchange";
+  readonly routingKey: string;
+  readonly arguments: Arguments;
+}
+
+export interface RetryTier {
+  readonly delayMs: number;
+  readonly queue: string;
+}
+
+export interface WorkQueuePlan {
+  readonly queue: string;
+  readonly agentType: string;
+  readonly queueType: "classic" | "quorum";
+  /** Every exchange/routing-key pair the queue is bound with. */
+  readonly bindings: readonly { readonly exchange: string; readonly routingKey: string }[];
+  readonly deadLetterExchange: string;
+  readonly deadLetterRoutingKey: string;
+  /** The queue dead letters land in, or undefined when `deadLetter` points somewhere custom. */
+  readonly deadLetterQueue: string | undefined;
+  /** Ascending delays; empty when the queue has no retries. */
+  readonly retryTiers: readonly RetryTier[];
+}
+
+export interface ResolvedTopology {
+  readonly vhost: string;
+  readonly exchanges: readonly ExchangeDeclaration[];
+  readonly queues: readonly QueueDeclaration[];
+  readonly bindings: readonly BindingDeclaration[];
+  readonly workQueues: readonly WorkQueuePlan[];
+}
+
+/** Per-stack adjustments: a clustered stack runs quorum queues with a delivery limit. */
+export interface TopologyOverrides {
+  readonly vhost?: string;
+  readonly queueType?: "classic" | "quorum";
+  readonly deliveryLimit?: number;
+}
