@@ -17,6 +17,8 @@ export default defineConfig({
   ...shared,
   test: {
     testTimeout: 30_000,
+    // The SDK logs reconnects and failed attempts as warnings; tests provoke them on purpose.
+    env: { AIOS_LOG_LEVEL: "error" },
     hookTimeout: 60_000,
     pool: "forks",
     projects: [

@@ -1,0 +1,260 @@
+import { EventEmitter } from "node:events";
+import amqp, { type ChannelModel } from "amqplib";
+import { createLogger, type Logger, redactUrl } from "../logging.ts";
+import { applyTopology, type ResolvedTopology } from "../topology/index.ts";
+import { type BackoffOptions, backoffDelay, sleep } from "./backoff.ts";
+import { AuthenticationError, ConnectionError } from "./errors.ts";
+
+export interface ConnectionManagerOptions {
+  /** One URL, or several nodes of a cluster tried in turn. */
+  readonly urls: readonly string[] | string;
+  /** Heartbeat in seconds; a dead peer is noticed within about twice this. Default 15. */
+  readonly heartbeatSeconds?: number;
+  /** Declared on every (re)connect, before publishers and consumers resume. */
+  readonly topology?: ResolvedTopology;
+  readonly reconnect?: BackoffOptions & {
+    /** Attempts (each tries every URL) before the first connection fails with ConnectionError. Default 5. */
+    readonly initialAttempts?: number;
+  };
+  /** Shown in the management UI's connection list. */
+  readonly connectionName?: string;
+  readonly logger?: Logger;
+}
+
+export interface ConnectionEvents {
+  connected: [url: string];
+  disconnected: [error: Error];
+  blocked: [reason: string];
+  unblocked: [];
+  error: [error: Error];
+}
+
+type ConnectListener = (connection: ChannelModel) => Promise<void> | void;
+
+/**
+ * One per process. Owns the AMQP connection: connects (trying each cluster node in turn),
+ * reconnects with exponential backoff and full jitter, re-declares the topology, then lets
+ * publishers and consumers re-create their channels through `onConnected` listeners.
+ */
+export class ConnectionManager extends EventEmitter<ConnectionEvents> {
+  readonly #urls: readonly string[];
+  readonly #options: ConnectionManagerOptions;
+  readonly #logger: Logger;
+  readonly #listeners = new Set<ConnectListener>();
+  #connection: ChannelModel | undefined;
+  #connecting: Promise<ChannelModel> | undefined;
+  #closing = false;
+  #blocked = false;
+  #unblockWaiters: (() => void)[] = [];
+  #connectWaiters: (() => void)[] = [];
+  readonly #closed = new AbortController();
+
+  constructor(options: ConnectionManagerOptions) {
+    super();
+    this.#urls = typeof options.urls === "string" ? [options.urls] : [...options.urls];
+    if (this.#urls.length === 0) throw new ConnectionError("ConnectionManager needs at least one broker URL");
+    this.#options = options;
+    this.#logger = options.logger ?? createLogger({ name: "aios.messaging" });
+    // Nobody may be listening for 'error'; an unhandled 'error' event would crash the process.
+    this.on("error", () => {});
+  }
+
+  get connected(): boolean {
+    return this.#connection !== undefined;
+  }
+
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
+  /** Connects (once); later calls return the same connection. */
+  async connect(): Promise<ChannelModel> {
+    if (this.#connection) return this.#connection;
+    this.#connecting ??= this.#connectWithRetries(this.#options.reconnect?.initialAttempts ?? 5).finally(
+      () => {
+        this.#connecting = undefined;
+      },
+    );
+    return this.#connecting;
+  }
+
+  /**
+   * Runs `listener` on every (re)connect, after the topology was declared; at once if connected.
+   * Returns a function that removes it.
+   */
+  onConnected(listener: ConnectListener): () => void {
+    this.#listeners.add(listener);
+    if (this.#connection) void this.#runListener(listener, this.#connection);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Resolves when connected (and not blocked by the broker's flow control). */
+  async ready(signal?: AbortSignal): Promise<ChannelModel> {
+    while (!this.#connection || this.#blocked) {
+      if (this.#closing) throw new ConnectionError("the connection manager is closed");
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve) => {
+        if (!this.#connection) this.#connectWaiters.push(resolve);
+        else this.#unblockWaiters.push(resolve);
+        signal?.addEventListener("abort", () => resolve(), { once: true });
+      });
+    }
+    return this.#connection;
+  }
+
+  /** A real round trip: opens a channel and declares a server-named exclusive queue. */
+  async healthProbe(timeoutMs = 2000): Promise<void> {
+    const connection = this.#connection;
+    if (!connection) throw new ConnectionError("not connected to the broker");
+    const probe = (async () => {
+      const channel = await connection.createChannel();
+      channel.on("error", () => {});
+      await channel.assertQueue("", { exclusive: true, autoDelete: true });
+      await channel.close();
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ConnectionError(`broker did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#closed.abort(new ConnectionError("the connection manager is closed"));
+    for (const wake of this.#connectWaiters.splice(0)) wake();
+    for (const wake of this.#unblockWaiters.splice(0)) wake();
+    const connection = this.#connection;
+    this.#connection = undefined;
+    await connection?.close().catch(() => {});
+  }
+
+  async #connectWithRetries(attempts: number): Promise<ChannelModel> {
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= attempts && !this.#closing; attempt++) {
+      for (const url of this.#urls) {
+        try {
+          return await this.#open(url);
+        } catch (error) {
+          if (error instanceof AuthenticationError) throw error;
+          lastError = error as Error;
+          this.#logger.warn(
+            { url: redactUrl(url), attempt, err: lastError.message },
+            "broker connection failed",
+          );
+        }
+      }
+      if (attempt < attempts) {
+        await sleep(backoffDelay(attempt, this.#options.reconnect), this.#closed.signal).catch(() => {});
+      }
+    }
+    throw new ConnectionError(
+      `cannot connect to ${this.#urls.map(redactUrl).join(", ")} after ${attempts} attempts: ${lastError?.message ?? "closed"}`,
+      { cause: lastError },
+    );
+  }
+
+  async #open(url: string): Promise<ChannelModel> {
+    let connection: ChannelModel;
+    try {
+      connection = await amqp.connect(withHeartbeat(url, this.#options.heartbeatSeconds ?? 15), {
+        noDelay: true,
+        clientProperties: { connection_name: this.#options.connectionName ?? "aios-runtime" },
+        timeout: 10_000,
+      });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/ACCESS[-_]REFUSED|403/.test(message)) {
+        throw new AuthenticationError(`the broker at ${redactUrl(url)} refused the credentials: ${message}`, {
+          cause: error,
+        });
+      }
+      if (/NOT_ALLOWED|530/.test(message)) {
+        throw new AuthenticationError(
+          `the broker at ${redactUrl(url)} refused access to the vhost: ${message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+    connection.on("error", (error: Error) => this.emit("error", error));
+    connection.on("blocked", (reason: string) => {
+      this.#blocked = true;
+      this.emit("blocked", reason);
+    });
+    connection.on("unblocked", () => {
+      this.#blocked = false;
+      for (const wake of this.#unblockWaiters.splice(0)) wake();
+      this.emit("unblocked");
+    });
+    connection.on("close", (error?: Error) => this.#onClose(connection, error));
+    if (this.#options.topology) {
+      try {
+        await applyTopology(this.#options.topology, { connection });
+      } catch (error) {
+        await connection.close().catch(() => {});
+        throw error;
+      }
+    }
+    this.#connection = connection;
+    this.#blocked = false;
+    this.#logger.info({ url: redactUrl(url) }, "connected to the broker");
+    this.emit("connected", url);
+    for (const wake of this.#connectWaiters.splice(0)) wake();
+    for (const listener of this.#listeners) await this.#runListener(listener, connection);
+    return connection;
+  }
+
+  async #runListener(listener: ConnectListener, connection: ChannelModel): Promise<void> {
+    try {
+      await listener(connection);
+    } catch (error) {
+      this.#logger.error({ err: (error as Error).message }, "a connect listener failed");
+      this.emit("error", error as Error);
+    }
+  }
+
+  #onClose(connection: ChannelModel, error?: Error): void {
+    if (this.#connection !== connection) return;
+    this.#connection = undefined;
+    if (this.#closing) return;
+    const reason = error ?? new ConnectionError("the broker closed the connection");
+    this.#logger.warn({ err: reason.message }, "lost the broker connection; reconnecting");
+    this.emit("disconnected", reason);
+    void this.#reconnectForever();
+  }
+
+  async #reconnectForever(): Promise<void> {
+    for (let attempt = 1; !this.#closing && !this.#connection; attempt++) {
+      await sleep(backoffDelay(attempt, this.#options.reconnect), this.#closed.signal).catch(() => {});
+      if (this.#closing || this.#connection) return;
+      for (const url of this.#urls) {
+        try {
+          await this.#open(url);
+          return;
+        } catch (error) {
+          this.#logger.warn(
+            { url: redactUrl(url), attempt, err: (error as Error).message },
+            "reconnect failed",
+          );
+        }
+      }
+    }
+  }
+}
+
+/** amqplib takes the heartbeat from the URL; a URL that sets its own keeps it. */
+function withHeartbeat(url: string, seconds: number): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has("heartbeat")) parsed.searchParams.set("heartbeat", String(seconds));
+  return parsed.toString();
+}

@@ -1,0 +1,305 @@
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from "amqplib";
+import type { z } from "zod";
+import { createLogger, type Logger } from "../logging.ts";
+import type { WorkQueuePlan } from "../topology/index.ts";
+import type { ConnectionManager } from "./connection-manager.ts";
+import { decodeEnvelope, type Envelope } from "./envelope.ts";
+import { NonRetryableError } from "./errors.ts";
+import { attemptsOf, type DeadLetterReason, failureHeaders } from "./failure-headers.ts";
+import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
+
+export interface ConsumedMessage<T> {
+  readonly envelope: Envelope<T>;
+  readonly data: T;
+  readonly properties: ConsumeMessage["properties"];
+  readonly fields: ConsumeMessage["fields"];
+}
+
+export interface HandlerContext {
+  /** Aborted when the consumer stops and its grace period is over. */
+  readonly signal: AbortSignal;
+  /** 1 for the first delivery, 2 after one failed attempt, … */
+  readonly attempt: number;
+  readonly redelivered: boolean;
+}
+
+export type MessageHandler<T> = (
+  message: ConsumedMessage<T>,
+  context: HandlerContext,
+) => Promise<void> | void;
+
+export interface ConsumerOptions<T> {
+  readonly connection: ConnectionManager;
+  /** The work queue's plan from the resolved topology: its retry tiers and dead-letter target. */
+  readonly queue: WorkQueuePlan;
+  readonly handler: MessageHandler<T>;
+  readonly schema?: z.ZodType<T>;
+  /** Unacknowledged messages the broker sends ahead. Default 20. */
+  readonly prefetch?: number;
+  /** Handlers running at once. Default: prefetch. */
+  readonly concurrency?: number;
+  readonly metrics?: MessagingMetrics | false;
+  readonly logger?: Logger;
+}
+
+interface InFlight {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+/**
+ * Consumes a work queue with manual acks. A handler that returns acks the message; one that
+ * throws sends it to the next retry tier (the broker brings it back after the tier's delay),
+ * and after the last tier to the dead-letter queue with the error recorded in its headers.
+ * A message the consumer cannot read goes straight to the dead-letter queue. Every move is a
+ * confirmed publish followed by the ack, so a crash in between duplicates, never loses.
+ */
+export class Consumer<T = unknown> {
+  readonly #options: ConsumerOptions<T>;
+  readonly #metrics: MessagingMetrics | undefined;
+  readonly #logger: Logger;
+  readonly #inFlight = new Set<InFlight>();
+  #channel: Channel | undefined;
+  #publishChannel: ConfirmChannel | undefined;
+  #consumerTag: string | undefined;
+  #stopping = false;
+  #unsubscribe: (() => void) | undefined;
+  #slots: number;
+  readonly #slotWaiters: (() => void)[] = [];
+
+  constructor(options: ConsumerOptions<T>) {
+    this.#options = options;
+    this.#metrics = options.metrics === false ? undefined : (options.metrics ?? messagingMetrics());
+    this.#logger = options.logger ?? createLogger({ name: "aios.consumer" });
+    this.#slots = options.concurrency ?? options.prefetch ?? 20;
+  }
+
+  get queue(): string {
+    return this.#options.queue.queue;
+  }
+
+  /** Starts consuming; re-subscribes by itself after every reconnect. */
+  async start(): Promise<void> {
+    if (this.#unsubscribe) return;
+    const started = new Promise<void>((resolve, reject) => {
+      this.#unsubscribe = this.#options.connection.onConnected(async (connection) => {
+        try {
+          await this.#subscribe(connection);
+          resolve();
+        } catch (error) {
+          reject(error);
+          throw error;
+        }
+      });
+    });
+    await this.#options.connection.connect();
+    await started;
+  }
+
+  /**
+   * Stops taking messages, waits up to `timeoutMs` for running handlers, then aborts their
+   * signals; their messages are requeued, so nothing is lost.
+   */
+  async stop({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<void> {
+    this.#stopping = true;
+    this.#unsubscribe?.();
+    const channel = this.#channel;
+    if (channel && this.#consumerTag) await channel.cancel(this.#consumerTag).catch(() => {});
+    const all = Promise.allSettled([...this.#inFlight].map((f) => f.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      for (const flight of this.#inFlight) flight.controller.abort(new Error("the consumer is stopping"));
+      await all;
+    }
+    // Closing the channel returns every unacknowledged message to the queue.
+    await channel?.close().catch(() => {});
+    await this.#publishChannel?.close().catch(() => {});
+    this.#channel = undefined;
+    this.#publishChannel = undefined;
+  }
+
+  async #subscribe(connection: ChannelModel): Promise<void> {
+    if (this.#stopping) return;
+    const channel = await connection.createChannel();
+    const publishChannel = await connection.createConfirmChannel();
+    for (const c of [channel, publishChannel])
+      c.on("error", (error: Error) => this.#logger.warn({ err: error.message }, "channel error"));
+    channel.on("close", () => {
+      if (this.#channel !== channel) return;
+      this.#channel = undefined;
+      // A channel the server closed on a live connection is reopened here; after a lost
+      // connection, the ConnectionManager calls #subscribe again.
+      if (!this.#stopping && this.#options.connection.connected) {
+        void this.#subscribe(connection).catch((error: Error) =>
+          this.#logger.debug({ err: error.message }, "channel reopen failed; the reconnect will resubscribe"),
+        );
+      }
+    });
+    await channel.prefetch(this.#options.prefetch ?? 20);
+    this.#channel = channel;
+    this.#publishChannel = publishChannel;
+    const { consumerTag } = await channel.consume(this.#options.queue.queue, (message) => {
+      if (message) void this.#dispatch(channel, publishChannel, message);
+    });
+    this.#consumerTag = consumerTag;
+  }
+
+  async #dispatch(channel: Channel, publishChannel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    while (this.#slots === 0) await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    this.#slots--;
+    const controller = new AbortController();
+    const flight: InFlight = {
+      controller,
+      done: this.#handle(channel, publishChannel, message, controller.signal),
+    };
+    this.#inFlight.add(flight);
+    try {
+      await flight.done;
+    } finally {
+      this.#inFlight.delete(flight);
+      this.#slots++;
+      this.#slotWaiters.shift()?.();
+    }
+  }
+
+  async #handle(
+    channel: Channel,
+    publishChannel: ConfirmChannel,
+    message: ConsumeMessage,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const queue = this.#options.queue.queue;
+    const decoded = decodeEnvelope<T>(message.content, this.#options.schema);
+    if (!decoded.ok) {
+      await this.#deadLetter(channel, publishChannel, message, decoded.error, decoded.reason);
+      return;
+    }
+    const attempt = attemptsOf(message.properties.headers) + 1;
+    this.#metrics?.inFlight.inc({ queue });
+    const started = performance.now();
+    try {
+      await this.#options.handler(
+        {
+          envelope: decoded.envelope,
+          data: decoded.envelope.data,
+          properties: message.properties,
+          fields: message.fields,
+        },
+        { signal, attempt, redelivered: message.fields.redelivered },
+      );
+      this.#settle(channel, message, "ack");
+    } catch (error) {
+      if (signal.aborted) {
+        // Interrupted by stop(): back to the queue, not a failure of the message.
+        this.#settle(channel, message, "requeue");
+      } else {
+        const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        const tier = this.#options.queue.retryTiers[attempt - 1];
+        if (error instanceof NonRetryableError || !tier) {
+          await this.#deadLetter(
+            channel,
+            publishChannel,
+            message,
+            text,
+            error instanceof NonRetryableError ? "non-retryable" : "handler-failed",
+          );
+        } else {
+          await this.#move(channel, publishChannel, message, "", tier.queue, text, undefined, "retry");
+        }
+      }
+    } finally {
+      this.#metrics?.inFlight.dec({ queue });
+      this.#metrics?.handlerSeconds.observe({ queue }, (performance.now() - started) / 1000);
+    }
+  }
+
+  #deadLetter(
+    channel: Channel,
+    publishChannel: ConfirmChannel,
+    message: ConsumeMessage,
+    error: string,
+    reason: DeadLetterReason,
+  ): Promise<void> {
+    const plan = this.#options.queue;
+    return this.#move(
+      channel,
+      publishChannel,
+      message,
+      plan.deadLetterExchange,
+      plan.deadLetterRoutingKey,
+      error,
+      reason,
+      "dead-letter",
+    );
+  }
+
+  /** Confirmed republish, then ack. If the republish fails, nack without requeue: the broker dead-letters it. */
+  async #move(
+    channel: Channel,
+    publishChannel: ConfirmChannel,
+    message: ConsumeMessage,
+    exchange: string,
+    routingKey: string,
+    error: string,
+    reason: DeadLetterReason | undefined,
+    outcome: "retry" | "dead-letter",
+  ): Promise<void> {
+    const headers = failureHeaders({
+      headers: message.properties.headers,
+      exchange: message.fields.exchange,
+      routingKey: message.fields.routingKey,
+      error,
+      now: new Date(),
+      ...(reason ? { reason } : {}),
+    });
+    const properties: Options.Publish = { ...stripUndefined(message.properties), headers, persistent: true };
+    delete properties.expiration;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        publishChannel.publish(exchange, routingKey, message.content, properties, (err) =>
+          err ? reject(err) : resolve(),
+        );
+      });
+      this.#settle(channel, message, "ack", outcome);
+    } catch (publishError) {
+      this.#logger.error(
+        { err: (publishError as Error).message, queue: this.queue },
+        "republish failed; rejecting to the DLX",
+      );
+      this.#settle(channel, message, "reject", "dead-letter");
+    }
+  }
+
+  #settle(
+    channel: Channel,
+    message: ConsumeMessage,
+    action: "ack" | "requeue" | "reject",
+    outcome?: string,
+  ): void {
+    // A message delivered on a channel that has since closed was already requeued by the broker.
+    if (channel !== this.#channel) return;
+    try {
+      if (action === "ack") channel.ack(message);
+      else channel.nack(message, false, action === "requeue");
+      this.#metrics?.consumed.inc({ queue: this.queue, outcome: outcome ?? action });
+    } catch (error) {
+      this.#logger.warn(
+        { err: (error as Error).message },
+        "could not settle a message; the broker will redeliver it",
+      );
+    }
+  }
+}
+
+function stripUndefined(properties: ConsumeMessage["properties"]): Options.Publish {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(properties)) if (value !== undefined) out[key] = value;
+  return out as Options.Publish;
+}

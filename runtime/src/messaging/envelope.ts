@@ -1,0 +1,106 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { MessageTooLargeError, SchemaValidationError, SerializationError } from "./errors.ts";
+
+/**
+ * Every message body is a versioned JSON envelope, so a consumer can tell a message it cannot
+ * read (wrong version, not JSON) from a payload its handler rejects.
+ */
+export const ENVELOPE_CONTENT_TYPE = "application/vnd.aios.envelope+json; v=1";
+
+export interface Envelope<T = unknown> {
+  readonly v: 1;
+  readonly id: string;
+  readonly type: string;
+  readonly time: string;
+  readonly source?: string | undefined;
+  readonly data: T;
+}
+
+const EnvelopeSchema = z.object({
+  v: z.literal(1),
+  id: z.string().min(1),
+  type: z.string().min(1),
+  time: z.string(),
+  source: z.string().optional(),
+  data: z.unknown(),
+});
+
+/** RabbitMQ 4.x's default max_message_size is 16 MiB (3.x: 128 MiB); stay under both. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+export interface EncodeOptions<T> {
+  readonly type: string;
+  readonly id?: string | undefined;
+  readonly source?: string | undefined;
+  readonly schema?: z.ZodType<T> | undefined;
+  readonly maxBytes?: number | undefined;
+}
+
+export function encodeEnvelope<T>(
+  data: T,
+  options: EncodeOptions<T>,
+): { envelope: Envelope<T>; body: Buffer } {
+  if (options.schema) {
+    const result = options.schema.safeParse(data);
+    if (!result.success) throw new SchemaValidationError(options.type, zodIssues(result.error));
+  }
+  const envelope: Envelope<T> = {
+    v: 1,
+    id: options.id ?? randomUUID(),
+    type: options.type,
+    time: new Date().toISOString(),
+    ...(options.source === undefined ? {} : { source: options.source }),
+    data,
+  };
+  let json: string;
+  try {
+    json = JSON.stringify(envelope);
+  } catch (error) {
+    // BigInt and circular structures land here; say which, not just "TypeError".
+    const reason = (error as Error).message;
+    throw new SerializationError(
+      `payload of message type '${options.type}' cannot be serialized to JSON: ${reason}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const body = Buffer.from(json);
+  const limit = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (body.length > limit) throw new MessageTooLargeError(body.length, limit);
+  return { envelope, body };
+}
+
+export type DecodeResult<T> =
+  | { readonly ok: true; readonly envelope: Envelope<T> }
+  | { readonly ok: false; readonly reason: "unparseable" | "schema-invalid"; readonly error: string };
+
+export function decodeEnvelope<T>(body: Buffer, schema?: z.ZodType<T>): DecodeResult<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    return { ok: false, reason: "unparseable", error: `body is not JSON: ${(error as Error).message}` };
+  }
+  const envelope = EnvelopeSchema.safeParse(raw);
+  if (!envelope.success) {
+    const issue = zodIssues(envelope.error)[0];
+    return {
+      ok: false,
+      reason: "unparseable",
+      error: `not an AIOS v1 envelope: ${issue?.path}: ${issue?.message}`,
+    };
+  }
+  if (!schema) return { ok: true, envelope: envelope.data as Envelope<T> };
+  const data = schema.safeParse(envelope.data.data);
+  if (!data.success) {
+    const issue = zodIssues(data.error)[0];
+    return { ok: false, reason: "schema-invalid", error: `${issue?.path || "(root)"}: ${issue?.message}` };
+  }
+  return { ok: true, envelope: { ...envelope.data, data: data.data } as Envelope<T> };
+}
+
+function zodIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+}

@@ -1,0 +1,135 @@
+import { AiosError } from "../errors.ts";
+
+/** Base of every messaging error; `code` is stable, `message` says what and where. */
+export class MessagingError extends AiosError {}
+
+export class ConnectionError extends MessagingError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("MESSAGING_CONNECTION_FAILED", message, options);
+  }
+}
+
+/** The broker refused the credentials or the vhost: retrying cannot help. */
+export class AuthenticationError extends MessagingError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("MESSAGING_AUTHENTICATION_FAILED", message, options);
+  }
+}
+
+export class NotConnectedError extends MessagingError {
+  constructor(message = "not connected to the broker and failFast is set") {
+    super("MESSAGING_NOT_CONNECTED", message);
+  }
+}
+
+export class UnroutableError extends MessagingError {
+  readonly exchange: string;
+  readonly routingKey: string;
+  constructor(exchange: string, routingKey: string, replyText: string) {
+    super(
+      "MESSAGING_UNROUTABLE",
+      `no queue is bound to exchange '${exchange}' for routing key '${routingKey}' (${replyText}); the message was not delivered`,
+    );
+    this.exchange = exchange;
+    this.routingKey = routingKey;
+  }
+}
+
+export class ExchangeNotFoundError extends MessagingError {
+  readonly exchange: string;
+  constructor(exchange: string, detail: string) {
+    super("MESSAGING_EXCHANGE_NOT_FOUND", `exchange '${exchange}' does not exist: ${detail}`);
+    this.exchange = exchange;
+  }
+}
+
+export class PublishNackedError extends MessagingError {
+  constructor(exchange: string, routingKey: string) {
+    super(
+      "MESSAGING_PUBLISH_NACKED",
+      `the broker refused the message to '${exchange}' with key '${routingKey}' (nack)`,
+    );
+  }
+}
+
+export class PublishTimeoutError extends MessagingError {
+  constructor(exchange: string, routingKey: string, timeoutMs: number) {
+    super(
+      "MESSAGING_PUBLISH_TIMEOUT",
+      `no confirm for the message to '${exchange}' with key '${routingKey}' within ${timeoutMs} ms; it may or may not have been delivered`,
+    );
+  }
+}
+
+export class PublishFailedError extends MessagingError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("MESSAGING_PUBLISH_FAILED", message, options);
+  }
+}
+
+export class BufferFullError extends MessagingError {
+  constructor(capacity: number) {
+    super(
+      "MESSAGING_BUFFER_FULL",
+      `the publisher's buffer holds ${capacity} messages waiting for the broker; this one was not accepted`,
+    );
+  }
+}
+
+export class SerializationError extends MessagingError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("MESSAGING_SERIALIZATION_FAILED", message, options);
+  }
+}
+
+export class MessageTooLargeError extends MessagingError {
+  constructor(size: number, limit: number) {
+    super("MESSAGING_MESSAGE_TOO_LARGE", `the encoded message is ${size} bytes; the limit is ${limit} bytes`);
+  }
+}
+
+export class SchemaValidationError extends MessagingError {
+  readonly issues: readonly { path: string; message: string }[];
+  constructor(type: string, issues: readonly { path: string; message: string }[]) {
+    const first = issues[0];
+    super(
+      "MESSAGING_SCHEMA_INVALID",
+      `payload of message type '${type}' does not match its schema: ${first ? `${first.path || "(root)"}: ${first.message}` : "invalid"}`,
+    );
+    this.issues = issues;
+  }
+}
+
+export class PublisherClosedError extends MessagingError {
+  constructor() {
+    super("MESSAGING_PUBLISHER_CLOSED", "the publisher is closed");
+  }
+}
+
+/** Thrown by a handler to send a message straight to the dead-letter queue, skipping retries. */
+export class NonRetryableError extends MessagingError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("MESSAGING_NON_RETRYABLE", message, options);
+  }
+}
+
+export class RpcTimeoutError extends MessagingError {
+  constructor(routingKey: string, timeoutMs: number) {
+    super(
+      "MESSAGING_RPC_TIMEOUT",
+      `no reply to the request sent with key '${routingKey}' within ${timeoutMs} ms`,
+    );
+  }
+}
+
+export class RpcRemoteError extends MessagingError {
+  constructor(message: string) {
+    super("MESSAGING_RPC_REMOTE_ERROR", `the responder failed: ${message}`);
+  }
+}
+
+export class QueueNotFoundError extends MessagingError {
+  constructor(queue: string) {
+    super("MESSAGING_QUEUE_NOT_FOUND", `queue '${queue}' does not exist`);
+  }
+}

@@ -1,0 +1,31 @@
+export { type BackoffOptions, backoffDelay } from "./backoff.ts";
+export {
+  type ConnectionEvents,
+  ConnectionManager,
+  type ConnectionManagerOptions,
+} from "./connection-manager.ts";
+export {
+  type ConsumedMessage,
+  Consumer,
+  type ConsumerOptions,
+  type HandlerContext,
+  type MessageHandler,
+} from "./consumer.ts";
+export {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  type DecodeResult,
+  decodeEnvelope,
+  ENVELOPE_CONTENT_TYPE,
+  type Envelope,
+  encodeEnvelope,
+} from "./envelope.ts";
+export * from "./errors.ts";
+export { type DeadLetterReason, HEADER as FAILURE_HEADER } from "./failure-headers.ts";
+export { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
+export {
+  type OutgoingMessage,
+  type PublishOptions,
+  type PublishReceipt,
+  Publisher,
+  type PublisherOptions,
+} from "./publisher.ts";
