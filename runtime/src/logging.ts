@@ -7,22 +7,27 @@ export type { Logger } from "pino";
  * usual carriers are redacted at the source rather than trusted to every call site.
  */
 export function createLogger(options: { name: string; level?: string } = { name: "aios" }): Logger {
-  return pino({
-    name: options.name,
-    level: options.level ?? process.env.AIOS_LOG_LEVEL ?? "info",
-    redact: {
-      paths: [
-        "password",
-        "secretKey",
-        "accessKey",
-        "*.password",
-        "*.secretKey",
-        "*.accessKey",
-        "headers.authorization",
-      ],
-      censor: "[redacted]",
+  // The CLI keeps stdout for its results and sets AIOS_LOG_DESTINATION=stderr.
+  const destination = pino.destination(process.env.AIOS_LOG_DESTINATION === "stderr" ? 2 : 1);
+  return pino(
+    {
+      name: options.name,
+      level: options.level ?? process.env.AIOS_LOG_LEVEL ?? "info",
+      redact: {
+        paths: [
+          "password",
+          "secretKey",
+          "accessKey",
+          "*.password",
+          "*.secretKey",
+          "*.accessKey",
+          "headers.authorization",
+        ],
+        censor: "[redacted]",
+      },
     },
-  });
+    destination,
+  );
 }
 
 /** Removes the user-info part of a URL so it can be logged or put in an error message. */

@@ -24,6 +24,8 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 a finding (e.g. drift), 2 an error. */
 export async function main(argv: readonly string[]): Promise<number> {
+  process.env.AIOS_LOG_LEVEL ??= "warn";
+  process.env.AIOS_LOG_DESTINATION ??= "stderr";
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);

@@ -5,7 +5,7 @@ import type { WorkQueuePlan } from "../topology/index.ts";
 import type { ConnectionManager } from "./connection-manager.ts";
 import { decodeEnvelope, type Envelope } from "./envelope.ts";
 import { NonRetryableError } from "./errors.ts";
-import { attemptsOf, type DeadLetterReason, failureHeaders } from "./failure-headers.ts";
+import { attemptsOf, type DeadLetterReason, failureHeaders, republishProperties } from "./failure-headers.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
 
 export interface ConsumedMessage<T> {
@@ -259,7 +259,11 @@ export class Consumer<T = unknown> {
       now: new Date(),
       ...(reason ? { reason } : {}),
     });
-    const properties: Options.Publish = { ...stripUndefined(message.properties), headers, persistent: true };
+    const properties: Options.Publish = {
+      ...republishProperties(message.properties),
+      headers,
+      persistent: true,
+    };
     delete properties.expiration;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -296,10 +300,4 @@ export class Consumer<T = unknown> {
       );
     }
   }
-}
-
-function stripUndefined(properties: ConsumeMessage["properties"]): Options.Publish {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(properties)) if (value !== undefined) out[key] = value;
-  return out as Options.Publish;
 }

@@ -1,4 +1,4 @@
-import type { MessagePropertyHeaders } from "amqplib";
+import type { MessageProperties, MessagePropertyHeaders, Options } from "amqplib";
 
 /** Why a message went to a dead-letter queue without (more) retries. */
 export type DeadLetterReason = "handler-failed" | "non-retryable" | "unparseable" | "schema-invalid";
@@ -62,4 +62,12 @@ export function clearedFailureHeaders(headers: MessagePropertyHeaders | undefine
   delete copy["x-first-death-queue"];
   delete copy["x-first-death-reason"];
   return copy;
+}
+
+/** A received message's properties as publish options, minus the unset ones and the headers. */
+export function republishProperties(properties: MessageProperties): Options.Publish {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(properties))
+    if (value !== undefined && key !== "headers") out[key] = value;
+  return out as Options.Publish;
 }

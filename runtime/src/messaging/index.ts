@@ -29,3 +29,15 @@ export {
   Publisher,
   type PublisherOptions,
 } from "./publisher.ts";
+export {
+  type DeadLetter,
+  type DeadLetterQueueOptions,
+  deadLetterQueueOf,
+  describeDeadLetter,
+  listDeadLetters,
+  purgeDeadLetters,
+  type ReplayResult,
+  replayDeadLetters,
+} from "./dlq.ts";
+export { RpcClient, type RpcRequestOptions, type RpcServerOptions, serveRpc } from "./rpc.ts";
+export { type IdempotencyStore, InMemoryIdempotencyStore, withIdempotency } from "./idempotency.ts";
