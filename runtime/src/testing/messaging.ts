@@ -17,15 +17,21 @@ queues:
 `);
 }
 
-/** Resolves when `predicate` holds, polling every 20 ms; rejects after `timeoutMs`. */
+/**
+ * Resolves when `predicate` holds, polling every 20 ms (running `poll` first, if given, to
+ * refresh what the predicate reads); rejects after `timeoutMs`.
+ */
 export async function eventually(
   predicate: () => boolean,
   timeoutMs = 10_000,
   what = "condition",
+  poll?: () => Promise<void>,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
+  for (;;) {
+    await poll?.();
+    if (predicate()) return;
     if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, poll ? 500 : 20));
   }
 }

@@ -1,0 +1,64 @@
+// `npm run dev` runs this under `tsx watch`: applies the topology, starts the planner and the two
+// workers in one process with their health and /metrics endpoint, and stops them gracefully on
+// Ctrl-C or SIGTERM.
+import {
+  brokerCheck,
+  ConnectionManager,
+  createMetricsRegistry,
+  loadTopologySpec,
+  messagingMetrics,
+  readEnv,
+  registerScrapeTarget,
+  startHealthServer,
+} from "@aios/runtime";
+import { EXAMPLE_TASKS, startPlanner, startWorker } from "./agents.ts";
+
+const env = readEnv();
+const topology = await loadTopologySpec(process.env.AIOS_TOPOLOGY_FILE ?? "config/messaging.yaml");
+const registry = createMetricsRegistry({ agent: "examples" });
+messagingMetrics(registry);
+const connection = new ConnectionManager({
+  urls: env.AIOS_AMQP_URL,
+  topology,
+  connectionName: "aios-examples",
+});
+await connection.connect();
+
+const health = await startHealthServer({
+  checks: [brokerCheck(connection)],
+  registry,
+  port: Number(process.env.AIOS_EXAMPLES_PORT ?? 9464),
+});
+const targetsDir = process.env.AIOS_PROMETHEUS_TARGETS_DIR;
+const unregister = targetsDir
+  ? await registerScrapeTarget({
+      dir: targetsDir,
+      name: "aios-examples",
+      target: health.url.replace("http://", ""),
+      labels: { agent: "examples" },
+    })
+  : async () => {};
+console.log(`examples: health ${health.url}/health, metrics ${health.url}/metrics`);
+
+const agents = [
+  await startWorker({ agentType: "coder", connection, topology }),
+  await startWorker({ agentType: "reviewer", connection, topology }),
+  await startPlanner({ connection, topology, tasks: EXAMPLE_TASKS }),
+];
+console.log(
+  "examples: running; the poison task reaches agents.coder.dlq after its retries (npm run aios -- dlq list coder)",
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`examples: ${signal}: stopping`);
+  health.markNotReady();
+  for (const agent of agents.reverse()) await agent.stop();
+  await unregister();
+  await connection.close();
+  await health.close();
+}
+process.once("SIGINT", () => void shutdown("SIGINT"));
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
