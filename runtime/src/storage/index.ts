@@ -1,0 +1,9 @@
+export {
+  type BucketSpec,
+  type LifecycleSpec,
+  loadStorageSpec,
+  parseStorageSpec,
+  type StorageSpec,
+  StorageSpecError,
+  StorageSpecSchema,
+} from "./spec.ts";

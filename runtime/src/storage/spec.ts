@@ -1,0 +1,120 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { AiosError } from "../errors.ts";
+import { YamlSpecDocument } from "../yaml-spec.ts";
+
+// S3's bucket-name rules, the strictest common subset (AWS, MinIO, Ceph RGW).
+const bucketName = z
+  .string()
+  .min(3)
+  .max(63)
+  .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "use lower-case letters, digits, '.' and '-' (3 to 63 characters)")
+  .refine(
+    (name) => !/\.\.|^\d+\.\d+\.\d+\.\d+$/.test(name),
+    "must not contain '..' or look like an IP address",
+  );
+
+const LifecycleSchema = z.strictObject({
+  noncurrentVersionExpirationDays: z.number().int().min(1).optional(),
+  abortIncompleteMultipartUploadDays: z.number().int().min(1).optional(),
+  expirationDays: z.number().int().min(1).optional(),
+});
+
+export const BucketSpecSchema = z.strictObject({
+  name: bucketName,
+  purpose: z.string().optional(),
+  versioning: z.boolean(),
+  lifecycle: LifecycleSchema.default({}),
+  tags: z.record(z.string().regex(/^[A-Za-z0-9_.:/=+@ -]{1,128}$/), z.string().max(256)).default({}),
+  /** Anonymous read access. Off by default; the policy pack refuses it for workspace buckets. */
+  publicRead: z.boolean().default(false),
+});
+
+export const StorageSpecSchema = z.strictObject({
+  version: z.literal(1),
+  buckets: z.array(BucketSpecSchema).min(1),
+  workspaces: z.strictObject({
+    blobBucket: bucketName,
+    refBucket: bucketName,
+    backupBucket: bucketName,
+    agents: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/)).default([]),
+  }),
+});
+
+export type StorageSpec = z.infer<typeof StorageSpecSchema>;
+export type BucketSpec = z.infer<typeof BucketSpecSchema>;
+export type LifecycleSpec = z.infer<typeof LifecycleSchema>;
+
+export class StorageSpecError extends AiosError {
+  readonly file: string;
+  readonly path: string;
+  readonly line: number | undefined;
+  constructor(options: { file: string; path: string; line?: number | undefined; message: string }) {
+    super(
+      "STORAGE_INVALID_SPEC",
+      `${options.file}${options.line === undefined ? "" : `:${options.line}`}: ${options.path || "(root)"}: ${options.message}`,
+    );
+    this.file = options.file;
+    this.path = options.path;
+    this.line = options.line;
+  }
+}
+
+export function parseStorageSpec(text: string, options: { file?: string } = {}): StorageSpec {
+  const file = options.file ?? "storage.yaml";
+  const document = new YamlSpecDocument(text);
+  const syntax = document.syntaxProblem();
+  if (syntax) throw new StorageSpecError({ file, ...syntax });
+  const parsed = document.parse(StorageSpecSchema);
+  if (!parsed.ok) throw new StorageSpecError({ file, ...parsed.problem });
+  const spec = parsed.value;
+  const fail = (path: (string | number)[], message: string) => {
+    throw new StorageSpecError({ file, ...document.problemAt(path, message) });
+  };
+  const seen = new Set<string>();
+  spec.buckets.forEach((bucket, i) => {
+    if (seen.has(bucket.name)) fail(["buckets", i, "name"], `duplicate bucket '${bucket.name}'`);
+    seen.add(bucket.name);
+    if (bucket.lifecycle.noncurrentVersionExpirationDays !== undefined && !bucket.versioning) {
+      fail(
+        ["buckets", i, "lifecycle", "noncurrentVersionExpirationDays"],
+        "only a versioned bucket has noncurrent versions",
+      );
+    }
+  });
+  const byName = new Map(spec.buckets.map((b) => [b.name, b]));
+  for (const role of ["blobBucket", "refBucket", "backupBucket"] as const) {
+    const bucket = byName.get(spec.workspaces[role]);
+    if (!bucket) fail(["workspaces", role], `unknown bucket '${spec.workspaces[role]}'`);
+    if (bucket?.publicRead)
+      fail(["workspaces", role], `workspace bucket '${bucket.name}' must not be public`);
+  }
+  // Conditional writes (the compare-and-swap of workspace heads) are ignored by Ceph RGW in versioned buckets.
+  if (byName.get(spec.workspaces.refBucket)?.versioning) {
+    fail(
+      ["workspaces", "refBucket"],
+      "the ref bucket must be unversioned: its compare-and-swap relies on conditional writes",
+    );
+  }
+  if (!byName.get(spec.workspaces.blobBucket)?.versioning) {
+    fail(
+      ["workspaces", "blobBucket"],
+      "the blob bucket must be versioned so a deleted workspace can be restored",
+    );
+  }
+  return spec;
+}
+
+export async function loadStorageSpec(path: string): Promise<StorageSpec> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new StorageSpecError({
+      file: path,
+      path: "",
+      message: `cannot read the file: ${(error as Error).message}`,
+    });
+  }
+  return parseStorageSpec(text, { file: path });
+}
