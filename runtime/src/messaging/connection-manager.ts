@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import amqp, { type ChannelModel } from "amqplib";
 import { createLogger, type Logger, redactUrl } from "../logging.ts";
 import { applyTopology, type ResolvedTopology } from "../topology/index.ts";
-import { type BackoffOptions, backoffDelay, sleep } from "./backoff.ts";
+import { type BackoffOptions, backoffDelay, sleep } from "../backoff.ts";
 import { AuthenticationError, ConnectionError } from "./errors.ts";
 
 export interface ConnectionManagerOptions {

@@ -1,4 +1,4 @@
-export { type BackoffOptions, backoffDelay } from "./backoff.ts";
+export { type BackoffOptions, backoffDelay, sleep } from "../backoff.ts";
 export {
   type ConnectionEvents,
   ConnectionManager,
