@@ -41,9 +41,14 @@ spawn() {
   echo $! >"$AIOS_PID_DIR/$name.pid"
 }
 
+# A killed daemon can linger as a zombie until init reaps it; kill -0 still succeeds then.
 pid_alive() {
-  local file="$AIOS_PID_DIR/$1.pid"
-  [ -f "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null
+  local file="$AIOS_PID_DIR/$1.pid" pid state
+  [ -f "$file" ] || return 1
+  pid=$(cat "$file")
+  kill -0 "$pid" 2>/dev/null || return 1
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)
+  [ -n "$state" ] && [ "$state" != Z ]
 }
 
 # Stops a process we started (and only those: the pid file is our record) and waits for it.

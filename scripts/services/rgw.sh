@@ -129,7 +129,7 @@ rgw_warm_up() {
       "${aws[@]}" s3 cp --quiet "$tmp" "s3://$bucket/warm" --expected-size 6000000 &&
       "${aws[@]}" s3api put-object --bucket "$bucket" --key small --body /etc/hostname >/dev/null &&
       "${aws[@]}" s3 rb --force "s3://$bucket" >/dev/null
-  ) >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 || { rm -f "$tmp"; die "rgw: warm-up requests failed; see $CEPH_LOG_DIR/bootstrap.log"; }
+  ) >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 || { rm -f "$tmp"; return 1; }
   rm -f "$tmp"
 }
 
@@ -145,7 +145,14 @@ rgw_up() {
   fi
   pid_alive radosgw || rgw_start_gateway
   rgw_ensure_user
-  rgw_warm_up
+  # A gateway that just started can drop its first connections while it finishes initializing.
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    (rgw_warm_up) && return 0
+    log "rgw: warm-up attempt $attempt failed; retrying"
+    sleep 1
+  done
+  die "rgw: warm-up requests failed; see $CEPH_LOG_DIR/bootstrap.log"
 }
 
 # `down rgw` stops only the gateway (data stays in the OSD); `down` stops the whole cluster.

@@ -24,7 +24,11 @@ export interface SnapshotVerification {
 const manifestKey = (id: string) => `snapshots/${id}/manifest.json`;
 const dataKey = (id: string, key: string) => `snapshots/${id}/data/${key}`;
 
-async function sha256Of(store: ObjectStore, bucket: string, key: string): Promise<{ sha256: string; size: number }> {
+async function sha256Of(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+): Promise<{ sha256: string; size: number }> {
   const hash = createHash("sha256");
   let size = 0;
   for await (const chunk of await store.getObject(bucket, key)) {
@@ -40,32 +44,59 @@ async function sha256Of(store: ObjectStore, bucket: string, key: string): Promis
  */
 export async function createSnapshot(
   store: ObjectStore,
-  options: { readonly bucket: string; readonly prefix: string; readonly backupBucket: string; readonly id?: string },
+  options: {
+    readonly bucket: string;
+    readonly prefix: string;
+    readonly backupBucket: string;
+    readonly id?: string;
+  },
 ): Promise<SnapshotManifest> {
   const id = options.id ?? `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
   const entries: SnapshotEntry[] = [];
   for await (const object of store.listObjects(options.bucket, { prefix: options.prefix })) {
     const { sha256, size } = await sha256Of(store, options.bucket, object.key);
-    await store.copyObject({ bucket: options.bucket, key: object.key }, { bucket: options.backupBucket, key: dataKey(id, object.key) });
+    await store.copyObject(
+      { bucket: options.bucket, key: object.key },
+      { bucket: options.backupBucket, key: dataKey(id, object.key) },
+    );
     entries.push({ key: object.key, size, sha256 });
   }
-  const manifest: SnapshotManifest = { id, createdAt: new Date().toISOString(), source: { bucket: options.bucket, prefix: options.prefix }, entries };
-  await store.putObject(options.backupBucket, manifestKey(id), JSON.stringify(manifest, null, 2), { contentType: "application/json", ifNoneMatch: "*" });
+  const manifest: SnapshotManifest = {
+    id,
+    createdAt: new Date().toISOString(),
+    source: { bucket: options.bucket, prefix: options.prefix },
+    entries,
+  };
+  await store.putObject(options.backupBucket, manifestKey(id), JSON.stringify(manifest, null, 2), {
+    contentType: "application/json",
+    ifNoneMatch: "*",
+  });
   return manifest;
 }
 
-export async function readSnapshot(store: ObjectStore, backupBucket: string, id: string): Promise<SnapshotManifest> {
-  return JSON.parse((await store.getObjectBuffer(backupBucket, manifestKey(id))).toString("utf8")) as SnapshotManifest;
+export async function readSnapshot(
+  store: ObjectStore,
+  backupBucket: string,
+  id: string,
+): Promise<SnapshotManifest> {
+  return JSON.parse(
+    (await store.getObjectBuffer(backupBucket, manifestKey(id))).toString("utf8"),
+  ) as SnapshotManifest;
 }
 
 /** Recomputes every checksum in the backup bucket and reports missing or altered objects. */
-export async function verifySnapshot(store: ObjectStore, backupBucket: string, id: string): Promise<SnapshotVerification> {
+export async function verifySnapshot(
+  store: ObjectStore,
+  backupBucket: string,
+  id: string,
+): Promise<SnapshotVerification> {
   const manifest = await readSnapshot(store, backupBucket, id);
   const problems: string[] = [];
   for (const entry of manifest.entries) {
     try {
       const { sha256, size } = await sha256Of(store, backupBucket, dataKey(id, entry.key));
-      if (sha256 !== entry.sha256 || size !== entry.size) problems.push(`${entry.key}: checksum differs from the manifest`);
+      if (sha256 !== entry.sha256 || size !== entry.size)
+        problems.push(`${entry.key}: checksum differs from the manifest`);
     } catch (error) {
       problems.push(`${entry.key}: ${(error as Error).message}`);
     }
@@ -81,11 +112,18 @@ export async function restoreSnapshot(
   const manifest = await readSnapshot(store, options.backupBucket, options.id);
   const verification = await verifySnapshot(store, options.backupBucket, options.id);
   if (!verification.ok) {
-    throw new StorageError("STORAGE_SNAPSHOT_CORRUPT", `snapshot ${options.id} failed verification: ${verification.problems.join("; ")}`, { bucket: options.backupBucket });
+    throw new StorageError(
+      "STORAGE_SNAPSHOT_CORRUPT",
+      `snapshot ${options.id} failed verification: ${verification.problems.join("; ")}`,
+      { bucket: options.backupBucket },
+    );
   }
   const target = options.targetBucket ?? manifest.source.bucket;
   for (const entry of manifest.entries) {
-    await store.copyObject({ bucket: options.backupBucket, key: dataKey(options.id, entry.key) }, { bucket: target, key: entry.key });
+    await store.copyObject(
+      { bucket: options.backupBucket, key: dataKey(options.id, entry.key) },
+      { bucket: target, key: entry.key },
+    );
   }
   return manifest.entries.length;
 }

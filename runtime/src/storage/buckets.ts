@@ -12,15 +12,31 @@ export interface BucketDrift {
 /** The lifecycle rules a bucket spec asks for, in the S3 API's shape. */
 export function lifecycleRules(bucket: BucketSpec): LifecycleRule[] {
   const rules: LifecycleRule[] = [];
-  const { noncurrentVersionExpirationDays, abortIncompleteMultipartUploadDays, expirationDays } = bucket.lifecycle;
+  const { noncurrentVersionExpirationDays, abortIncompleteMultipartUploadDays, expirationDays } =
+    bucket.lifecycle;
   if (noncurrentVersionExpirationDays !== undefined) {
-    rules.push({ ID: "expire-noncurrent-versions", Status: "Enabled", Filter: { Prefix: "" }, NoncurrentVersionExpiration: { NoncurrentDays: noncurrentVersionExpirationDays } });
+    rules.push({
+      ID: "expire-noncurrent-versions",
+      Status: "Enabled",
+      Filter: { Prefix: "" },
+      NoncurrentVersionExpiration: { NoncurrentDays: noncurrentVersionExpirationDays },
+    });
   }
   if (abortIncompleteMultipartUploadDays !== undefined) {
-    rules.push({ ID: "abort-incomplete-uploads", Status: "Enabled", Filter: { Prefix: "" }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: abortIncompleteMultipartUploadDays } });
+    rules.push({
+      ID: "abort-incomplete-uploads",
+      Status: "Enabled",
+      Filter: { Prefix: "" },
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: abortIncompleteMultipartUploadDays },
+    });
   }
   if (expirationDays !== undefined) {
-    rules.push({ ID: "expire-objects", Status: "Enabled", Filter: { Prefix: "" }, Expiration: { Days: expirationDays } });
+    rules.push({
+      ID: "expire-objects",
+      Status: "Enabled",
+      Filter: { Prefix: "" },
+      Expiration: { Days: expirationDays },
+    });
   }
   return rules;
 }
@@ -28,7 +44,14 @@ export function lifecycleRules(bucket: BucketSpec): LifecycleRule[] {
 function publicReadPolicy(bucket: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${bucket}/*`] }],
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { AWS: ["*"] },
+        Action: ["s3:GetObject"],
+        Resource: [`arn:aws:s3:::${bucket}/*`],
+      },
+    ],
   });
 }
 
@@ -45,7 +68,9 @@ export async function ensureBuckets(store: ObjectStore, spec: StorageSpec): Prom
       const versioning = await client.getBucketVersioning(bucket.name).catch(() => undefined);
       const enabled = (versioning as { Status?: string } | undefined)?.Status === "Enabled";
       if (bucket.versioning !== enabled && (bucket.versioning || versioning)) {
-        await client.setBucketVersioning(bucket.name, { Status: bucket.versioning ? "Enabled" : "Suspended" });
+        await client.setBucketVersioning(bucket.name, {
+          Status: bucket.versioning ? "Enabled" : "Suspended",
+        });
         changed.push(`${bucket.name}: versioning ${bucket.versioning ? "enabled" : "suspended"}`);
       }
       const rules = lifecycleRules(bucket);
@@ -72,10 +97,15 @@ export async function verifyBuckets(store: ObjectStore, spec: StorageSpec): Prom
         drifts.push({ bucket: name, kind: "missing-bucket", description: `bucket '${name}' does not exist` });
         continue;
       }
-      const versioning = (await client.getBucketVersioning(name).catch(() => undefined)) as { Status?: string } | undefined;
+      const versioning = (await client.getBucketVersioning(name).catch(() => undefined)) as
+        { Status?: string } | undefined;
       const enabled = versioning?.Status === "Enabled";
       if (enabled !== bucket.versioning) {
-        drifts.push({ bucket: name, kind: "versioning", description: `bucket '${name}': versioning is ${versioning?.Status ?? "off"}, the spec says ${bucket.versioning ? "Enabled" : "off"}` });
+        drifts.push({
+          bucket: name,
+          kind: "versioning",
+          description: `bucket '${name}': versioning is ${versioning?.Status ?? "off"}, the spec says ${bucket.versioning ? "Enabled" : "off"}`,
+        });
       }
       const live = await client.getBucketLifecycle(name).catch(() => null);
       // The XML parser gives a lone rule as an object, several as an array.
@@ -83,16 +113,32 @@ export async function verifyBuckets(store: ObjectStore, spec: StorageSpec): Prom
       const liveRules = summarizeRules(Array.isArray(rawRules) ? rawRules : rawRules ? [rawRules] : []);
       const wantRules = summarizeRules(lifecycleRules(bucket));
       if (liveRules !== wantRules) {
-        drifts.push({ bucket: name, kind: "lifecycle", description: `bucket '${name}': lifecycle is [${liveRules}], the spec says [${wantRules}]` });
+        drifts.push({
+          bucket: name,
+          kind: "lifecycle",
+          description: `bucket '${name}': lifecycle is [${liveRules}], the spec says [${wantRules}]`,
+        });
       }
-      const tags = Object.fromEntries(((await client.getBucketTagging(name).catch(() => [])) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]));
+      const tags = Object.fromEntries(
+        ((await client.getBucketTagging(name).catch(() => [])) as { Key: string; Value: string }[]).map(
+          (t) => [t.Key, t.Value],
+        ),
+      );
       if (JSON.stringify(sorted(tags)) !== JSON.stringify(sorted(bucket.tags))) {
-        drifts.push({ bucket: name, kind: "tags", description: `bucket '${name}': tags are ${JSON.stringify(sorted(tags))}, the spec says ${JSON.stringify(sorted(bucket.tags))}` });
+        drifts.push({
+          bucket: name,
+          kind: "tags",
+          description: `bucket '${name}': tags are ${JSON.stringify(sorted(tags))}, the spec says ${JSON.stringify(sorted(bucket.tags))}`,
+        });
       }
       const policy = await client.getBucketPolicy(name).catch(() => "");
       const isPublic = policy.includes('"*"');
       if (isPublic !== bucket.publicRead) {
-        drifts.push({ bucket: name, kind: "policy", description: `bucket '${name}' is ${isPublic ? "publicly readable" : "private"}, the spec says ${bucket.publicRead ? "public read" : "private"}` });
+        drifts.push({
+          bucket: name,
+          kind: "policy",
+          description: `bucket '${name}' is ${isPublic ? "publicly readable" : "private"}, the spec says ${bucket.publicRead ? "public read" : "private"}`,
+        });
       }
     } catch (error) {
       throw translateS3Error(error, "verify bucket", name);

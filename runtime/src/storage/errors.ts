@@ -4,18 +4,27 @@ import { AiosError } from "../errors.ts";
 export class StorageError extends AiosError {
   readonly bucket: string | undefined;
   readonly key: string | undefined;
-  constructor(code: string, message: string, options: { bucket?: string; key?: string; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { bucket?: string; key?: string; cause?: unknown } = {},
+  ) {
     super(code, message, { cause: options.cause });
     this.bucket = options.bucket;
     this.key = options.key;
   }
 }
 
-const where = (bucket?: string, key?: string) => (key === undefined ? `bucket '${bucket}'` : `'${bucket}/${key}'`);
+const where = (bucket?: string, key?: string) =>
+  key === undefined ? `bucket '${bucket}'` : `'${bucket}/${key}'`;
 
 export class NotFoundError extends StorageError {
   constructor(bucket: string, key: string, options: { versionId?: string; cause?: unknown } = {}) {
-    super("STORAGE_NOT_FOUND", `${where(bucket, key)}${options.versionId ? ` version ${options.versionId}` : ""} does not exist`, { bucket, key, cause: options.cause });
+    super(
+      "STORAGE_NOT_FOUND",
+      `${where(bucket, key)}${options.versionId ? ` version ${options.versionId}` : ""} does not exist`,
+      { bucket, key, cause: options.cause },
+    );
   }
 }
 
@@ -28,19 +37,31 @@ export class BucketNotFoundError extends StorageError {
 /** A conditional write lost: the object exists (If-None-Match) or changed (If-Match). */
 export class PreconditionFailedError extends StorageError {
   constructor(bucket: string, key: string, condition: string, cause?: unknown) {
-    super("STORAGE_PRECONDITION_FAILED", `${where(bucket, key)}: the condition ${condition} did not hold; nothing was written`, { bucket, key, cause });
+    super(
+      "STORAGE_PRECONDITION_FAILED",
+      `${where(bucket, key)}: the condition ${condition} did not hold; nothing was written`,
+      { bucket, key, cause },
+    );
   }
 }
 
 export class AccessDeniedError extends StorageError {
   constructor(bucket: string | undefined, key: string | undefined, cause?: unknown) {
-    super("STORAGE_ACCESS_DENIED", `access to ${where(bucket, key)} was denied`, { ...(bucket ? { bucket } : {}), ...(key ? { key } : {}), cause });
+    super("STORAGE_ACCESS_DENIED", `access to ${where(bucket, key)} was denied`, {
+      ...(bucket ? { bucket } : {}),
+      ...(key ? { key } : {}),
+      cause,
+    });
   }
 }
 
 export class InvalidKeyError extends StorageError {
   constructor(key: string, reason: string) {
-    super("STORAGE_INVALID_KEY", `invalid object key ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)}: ${reason}`, { key });
+    super(
+      "STORAGE_INVALID_KEY",
+      `invalid object key ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)}: ${reason}`,
+      { key },
+    );
   }
 }
 
@@ -55,14 +76,7 @@ export class StorageTimeoutError extends StorageError {
 
 export class StorageAbortedError extends StorageError {
   constructor(operation: string, bucket?: string, key?: string, cause?: unknown) {
-    super("STORAGE_ABORTED", `${operation} of ${where(bucket, key)} was aborted`, { ...(bucket ? { bucket } : {}), ...(key ? { key } : {}), cause });
-  }
-}
-
-/** The server could not be reached or failed (5xx) after the bounded retries. */
-export class StorageUnavailableError extends StorageError {
-  constructor(operation: string, bucket: string | undefined, key: string | undefined, cause: unknown) {
-    super("STORAGE_UNAVAILABLE", `${operation} of ${where(bucket, key)} failed: ${(cause as Error)?.message ?? String(cause)}`, {
+    super("STORAGE_ABORTED", `${operation} of ${where(bucket, key)} was aborted`, {
       ...(bucket ? { bucket } : {}),
       ...(key ? { key } : {}),
       cause,
@@ -70,7 +84,33 @@ export class StorageUnavailableError extends StorageError {
   }
 }
 
-const RETRYABLE_CODES = new Set(["InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "UND_ERR_SOCKET"]);
+/** The server could not be reached or failed (5xx) after the bounded retries. */
+export class StorageUnavailableError extends StorageError {
+  constructor(operation: string, bucket: string | undefined, key: string | undefined, cause: unknown) {
+    super(
+      "STORAGE_UNAVAILABLE",
+      `${operation} of ${where(bucket, key)} failed: ${(cause as Error)?.message ?? String(cause)}`,
+      {
+        ...(bucket ? { bucket } : {}),
+        ...(key ? { key } : {}),
+        cause,
+      },
+    );
+  }
+}
+
+const RETRYABLE_CODES = new Set([
+  "InternalError",
+  "ServiceUnavailable",
+  "SlowDown",
+  "RequestTimeout",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+]);
 
 export function isRetryable(error: unknown): boolean {
   const code = (error as { code?: string })?.code;
@@ -78,13 +118,21 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /** Maps what the minio client throws (S3 error codes, socket errors) to typed errors. */
-export function translateS3Error(error: unknown, operation: string, bucket?: string, key?: string, condition?: string): Error {
+export function translateS3Error(
+  error: unknown,
+  operation: string,
+  bucket?: string,
+  key?: string,
+  condition?: string,
+): Error {
   if (error instanceof StorageError) return error;
   const code = (error as { code?: string })?.code;
   switch (code) {
     case "NoSuchKey":
     case "NotFound":
-      return key === undefined ? new BucketNotFoundError(bucket ?? "", error) : new NotFoundError(bucket ?? "", key, { cause: error });
+      return key === undefined
+        ? new BucketNotFoundError(bucket ?? "", error)
+        : new NotFoundError(bucket ?? "", key, { cause: error });
     case "NoSuchBucket":
       return new BucketNotFoundError(bucket ?? "", error);
     case "PreconditionFailed":

@@ -23,7 +23,9 @@ export interface MultipartUploadOptions {
  * near partSize × (concurrency + 1) whatever the object's size. On any failure or abort the
  * upload is aborted on the server: no orphaned parts, no visible object.
  */
-export async function uploadMultipart(options: MultipartUploadOptions): Promise<{ etag: string; versionId: string | null }> {
+export async function uploadMultipart(
+  options: MultipartUploadOptions,
+): Promise<{ etag: string; versionId: string | null }> {
   const { client, bucket, key } = options;
   const uploadId = await client.initiateNewMultipartUpload(bucket, key, options.headers);
   const etags: { part: number; etag: string }[] = [];
@@ -40,7 +42,10 @@ export async function uploadMultipart(options: MultipartUploadOptions): Promise<
       const number = ++partNumber;
       const upload = options
         .retryPart(() =>
-          client.uploadPart({ bucketName: bucket, objectName: key, uploadID: uploadId, partNumber: number, headers: {} }, part),
+          client.uploadPart(
+            { bucketName: bucket, objectName: key, uploadID: uploadId, partNumber: number, headers: {} },
+            part,
+          ),
         )
         .then((result) => {
           etags.push({ part: number, etag: result.etag });
@@ -60,7 +65,9 @@ export async function uploadMultipart(options: MultipartUploadOptions): Promise<
     const result = await client.completeMultipartUpload(bucket, key, uploadId, etags);
     options.meter.finish();
     // Some servers (Ceph RGW) answer CompleteMultipartUpload without an etag the client parses.
-    const etag = String(result.etag ?? "").replace(/"/g, "") || (await client.statObject(bucket, key, result.versionId ? { versionId: result.versionId } : {})).etag;
+    const etag =
+      String(result.etag ?? "").replace(/"/g, "") ||
+      (await client.statObject(bucket, key, result.versionId ? { versionId: result.versionId } : {})).etag;
     return { etag: etag.replace(/"/g, ""), versionId: result.versionId ?? null };
   } catch (error) {
     await Promise.allSettled(inFlight);
@@ -72,7 +79,11 @@ export async function uploadMultipart(options: MultipartUploadOptions): Promise<
 }
 
 /** Re-slices a byte stream into parts of exactly `partSize` bytes (the last one shorter). */
-async function* partsOf(head: Buffer, source: AsyncIterator<Buffer>, partSize: number): AsyncGenerator<Buffer> {
+async function* partsOf(
+  head: Buffer,
+  source: AsyncIterator<Buffer>,
+  partSize: number,
+): AsyncGenerator<Buffer> {
   let pending: Buffer[] = head.length > 0 ? [head] : [];
   let pendingBytes = head.length;
   for (;;) {
@@ -92,7 +103,10 @@ async function* partsOf(head: Buffer, source: AsyncIterator<Buffer>, partSize: n
 }
 
 /** Reads up to `limit` bytes; `ended` says whether the stream had nothing more. */
-export async function readHead(source: AsyncIterator<Buffer>, limit: number): Promise<{ head: Buffer; ended: boolean }> {
+export async function readHead(
+  source: AsyncIterator<Buffer>,
+  limit: number,
+): Promise<{ head: Buffer; ended: boolean }> {
   const chunks: Buffer[] = [];
   let bytes = 0;
   while (bytes <= limit) {

@@ -4,13 +4,23 @@ import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsEnv, createTestBucket, testObjectStore } from "../testing/s3.ts";
-import { InvalidKeyError, NotFoundError, PreconditionFailedError, StorageAbortedError, StorageTimeoutError } from "./errors.ts";
+import {
+  InvalidKeyError,
+  NotFoundError,
+  PreconditionFailedError,
+  StorageAbortedError,
+  StorageTimeoutError,
+} from "./errors.ts";
 import type { Progress } from "./progress.ts";
 import { listVersions, pruneVersions, restoreVersion } from "./versions.ts";
 
 const run = promisify(execFile);
 const aws = async (...args: string[]) =>
-  (await run("/usr/bin/aws", ["--endpoint-url", process.env.AIOS_S3_ENDPOINT ?? "", ...args], { env: awsEnv() })).stdout;
+  (
+    await run("/usr/bin/aws", ["--endpoint-url", process.env.AIOS_S3_ENDPOINT ?? "", ...args], {
+      env: awsEnv(),
+    })
+  ).stdout;
 const MiB = 1024 * 1024;
 
 /** A stream of `total` random bytes in 1 MiB chunks; fails after `failAfter` bytes if given. */
@@ -18,7 +28,8 @@ function randomStream(total: number, failAfter?: number): Readable {
   let sent = 0;
   return new Readable({
     read() {
-      if (failAfter !== undefined && sent >= failAfter) return this.destroy(new Error("the source disk failed"));
+      if (failAfter !== undefined && sent >= failAfter)
+        return this.destroy(new Error("the source disk failed"));
       if (sent >= total) return this.push(null);
       const size = Math.min(MiB, total - sent);
       sent += size;
@@ -43,7 +54,11 @@ describe("ObjectStore on the real S3 gateway", () => {
 
   it("puts, stats, gets, copies, lists and deletes an object with metadata and tags", async () => {
     const bucket = plain.bucket;
-    const put = await store.putObject(bucket, "docs/readme.md", "# hello", { contentType: "text/markdown", metadata: { author: "coder" }, tags: { stage: "draft" } });
+    const put = await store.putObject(bucket, "docs/readme.md", "# hello", {
+      contentType: "text/markdown",
+      metadata: { author: "coder" },
+      tags: { stage: "draft" },
+    });
     expect(put.etag).toMatch(/^[0-9a-f]{32}$/);
     const stat = await store.statObject(bucket, "docs/readme.md");
     expect(stat).toMatchObject({ size: 7, contentType: "text/markdown", metadata: { author: "coder" } });
@@ -59,10 +74,22 @@ describe("ObjectStore on the real S3 gateway", () => {
   });
 
   it("writes objects that awscli reads back with their metadata and tags", async () => {
-    await store.putObject(plain.bucket, "shared/report.json", '{"ok":true}', { contentType: "application/json", metadata: { agent: "reviewer" }, tags: { kind: "report" } });
-    const head = JSON.parse(await aws("s3api", "head-object", "--bucket", plain.bucket, "--key", "shared/report.json"));
-    expect(head).toMatchObject({ ContentType: "application/json", Metadata: { agent: "reviewer" }, ContentLength: 11 });
-    const tags = JSON.parse(await aws("s3api", "get-object-tagging", "--bucket", plain.bucket, "--key", "shared/report.json"));
+    await store.putObject(plain.bucket, "shared/report.json", '{"ok":true}', {
+      contentType: "application/json",
+      metadata: { agent: "reviewer" },
+      tags: { kind: "report" },
+    });
+    const head = JSON.parse(
+      await aws("s3api", "head-object", "--bucket", plain.bucket, "--key", "shared/report.json"),
+    );
+    expect(head).toMatchObject({
+      ContentType: "application/json",
+      Metadata: { agent: "reviewer" },
+      ContentLength: 11,
+    });
+    const tags = JSON.parse(
+      await aws("s3api", "get-object-tagging", "--bucket", plain.bucket, "--key", "shared/report.json"),
+    );
     expect(tags.TagSet).toEqual([{ Key: "kind", Value: "report" }]);
     expect(await aws("s3", "cp", `s3://${plain.bucket}/shared/report.json`, "-")).toBe('{"ok":true}');
   });
@@ -70,30 +97,40 @@ describe("ObjectStore on the real S3 gateway", () => {
   it("creates only if absent (If-None-Match) and swaps only from the expected etag (If-Match)", async () => {
     const bucket = plain.bucket;
     const first = await store.putObject(bucket, "refs/head", "commit-1", { ifNoneMatch: "*" });
-    const error = await store.putObject(bucket, "refs/head", "commit-x", { ifNoneMatch: "*" }).catch((e: unknown) => e);
+    const error = await store
+      .putObject(bucket, "refs/head", "commit-x", { ifNoneMatch: "*" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionFailedError);
     expect((error as Error).message).toContain("If-None-Match: *");
     const second = await store.putObject(bucket, "refs/head", "commit-2", { ifMatch: first.etag });
-    await expect(store.putObject(bucket, "refs/head", "commit-3", { ifMatch: first.etag })).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(
+      store.putObject(bucket, "refs/head", "commit-3", { ifMatch: first.etag }),
+    ).rejects.toBeInstanceOf(PreconditionFailedError);
     await store.putObject(bucket, "refs/head", "commit-3", { ifMatch: `"${second.etag}"` });
     expect((await store.getObjectBuffer(bucket, "refs/head")).toString()).toBe("commit-3");
   });
 
   it("uploads a large stream in parallel parts with byte-level progress, and downloads it with progress", async () => {
     const progress: Progress[] = [];
-    const result = await store.putObject(plain.bucket, "big/blob.bin", randomStream(23 * MiB), { onProgress: (p) => progress.push(p) });
+    const result = await store.putObject(plain.bucket, "big/blob.bin", randomStream(23 * MiB), {
+      onProgress: (p) => progress.push(p),
+    });
     expect(result.etag).toMatch(/-5$/); // five parts
     expect(progress.at(-1)?.bytesDone).toBe(23 * MiB);
     expect(progress.every((p, i) => i === 0 || p.bytesDone >= (progress[i - 1]?.bytesDone ?? 0))).toBe(true);
     const down: Progress[] = [];
-    const body = await store.getObjectBuffer(plain.bucket, "big/blob.bin", { onProgress: (p) => down.push(p) });
+    const body = await store.getObjectBuffer(plain.bucket, "big/blob.bin", {
+      onProgress: (p) => down.push(p),
+    });
     expect(body.length).toBe(23 * MiB);
     expect(down.at(-1)).toMatchObject({ bytesDone: 23 * MiB, totalBytes: 23 * MiB });
   });
 
   it("leaves no object and no incomplete upload when the source fails or the caller aborts mid-upload", async () => {
     const bucket = plain.bucket;
-    await expect(store.putObject(bucket, "broken/a.bin", randomStream(30 * MiB, 12 * MiB))).rejects.toThrow(/source disk failed/);
+    await expect(store.putObject(bucket, "broken/a.bin", randomStream(30 * MiB, 12 * MiB))).rejects.toThrow(
+      /source disk failed/,
+    );
     const controller = new AbortController();
     const upload = store.putObject(bucket, "broken/b.bin", randomStream(40 * MiB), {
       signal: controller.signal,
@@ -102,14 +139,18 @@ describe("ObjectStore on the real S3 gateway", () => {
       },
     });
     await expect(upload).rejects.toBeInstanceOf(StorageAbortedError);
-    const timedOut = await store.putObject(bucket, "broken/c.bin", randomStream(60 * MiB), { timeoutMs: 200 }).catch((e: unknown) => e);
+    const timedOut = await store
+      .putObject(bucket, "broken/c.bin", randomStream(60 * MiB), { timeoutMs: 200 })
+      .catch((e: unknown) => e);
     expect(timedOut).toBeInstanceOf(StorageTimeoutError);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await store.exists(bucket, "broken/a.bin")).toBe(false);
     expect(await store.exists(bucket, "broken/b.bin")).toBe(false);
     expect(await store.exists(bucket, "broken/c.bin")).toBe(false);
     expect(await store.listIncompleteUploads(bucket, "broken/")).toEqual([]);
-    expect(JSON.parse((await aws("s3api", "list-multipart-uploads", "--bucket", bucket)) || "{}").Uploads ?? []).toEqual([]);
+    expect(
+      JSON.parse((await aws("s3api", "list-multipart-uploads", "--bucket", bucket)) || "{}").Uploads ?? [],
+    ).toEqual([]);
   });
 
   it("rejects bad keys with InvalidKeyError and writes nothing", async () => {
@@ -124,7 +165,7 @@ describe("ObjectStore on the real S3 gateway", () => {
   it("signs GET URLs for the public endpoint, and they work", async () => {
     await store.putObject(plain.bucket, "public/hello.txt", "hi there");
     const url = await store.presignGet(plain.bucket, "public/hello.txt", 60);
-    expect((await (await fetch(url)).text())).toBe("hi there");
+    expect(await (await fetch(url)).text()).toBe("hi there");
     const behindProxy = testObjectStore({ publicEndpoint: "https://files.example.test" });
     const signed = new URL(await behindProxy.presignGet(plain.bucket, "public/hello.txt", 60));
     expect(signed.origin).toBe("https://files.example.test");
@@ -135,14 +176,18 @@ describe("ObjectStore on the real S3 gateway", () => {
     const bucket = versioned.bucket;
     for (const text of ["v1", "v2", "v3"]) await store.putObject(bucket, "notes.txt", text);
     const versions = await listVersions(store, bucket, "notes.txt");
-    const fromAws = JSON.parse(await aws("s3api", "list-object-versions", "--bucket", bucket, "--prefix", "notes.txt")).Versions as { VersionId: string; IsLatest: boolean }[];
+    const fromAws = JSON.parse(
+      await aws("s3api", "list-object-versions", "--bucket", bucket, "--prefix", "notes.txt"),
+    ).Versions as { VersionId: string; IsLatest: boolean }[];
     expect(versions.map((v) => v.versionId).sort()).toEqual(fromAws.map((v) => v.VersionId).sort());
     expect(versions.find((v) => v.isLatest)?.versionId).toBe(fromAws.find((v) => v.IsLatest)?.VersionId);
 
     const oldest = versions.at(-1)!;
     await restoreVersion(store, bucket, "notes.txt", oldest.versionId);
     expect((await store.getObjectBuffer(bucket, "notes.txt")).toString()).toBe("v1");
-    await expect(restoreVersion(store, bucket, "notes.txt", "no-such-version")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(restoreVersion(store, bucket, "notes.txt", "no-such-version")).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
 
     const pruned = await pruneVersions(store, bucket, { prefix: "notes.txt", keep: 1 });
     expect(pruned).toHaveLength(2);

@@ -111,21 +111,36 @@ export class ObjectStore {
     this.client = clientFor(options.endpoint, options);
     this.#signer = options.publicEndpoint ? clientFor(options.publicEndpoint, options) : this.client;
     this.#partSize = options.partSize ?? 16 * MiB;
-    if (this.#partSize < 5 * MiB) throw new InvalidArgumentError("partSize", "S3 parts must be at least 5 MiB");
+    if (this.#partSize < 5 * MiB)
+      throw new InvalidArgumentError("partSize", "S3 parts must be at least 5 MiB");
   }
 
   /** Buffers and strings up to partSize go in one PUT; streams and larger bodies in parallel parts. */
-  async putObject(bucket: string, key: string, body: Buffer | string | Readable, options: PutObjectOptions = {}): Promise<PutResult> {
+  async putObject(
+    bucket: string,
+    key: string,
+    body: Buffer | string | Readable,
+    options: PutObjectOptions = {},
+  ): Promise<PutResult> {
     validateKey(key);
     const headers = putHeaders(options);
-    const condition = options.ifNoneMatch ? "If-None-Match: *" : options.ifMatch ? `If-Match: ${options.ifMatch}` : undefined;
+    const condition = options.ifNoneMatch
+      ? "If-None-Match: *"
+      : options.ifMatch
+        ? `If-Match: ${options.ifMatch}`
+        : undefined;
     const single = async (buffer: Buffer, meter: ProgressMeter): Promise<PutResult> => {
       // minio-js drops X-Amz-Tagging on a plain PUT (it only passes meta and a few standard
       // headers), so tags follow in a second request; a multipart upload sets them at initiation.
       const { "X-Amz-Tagging": _tagging, ...plainHeaders } = headers;
       const result = await this.client.putObject(bucket, key, buffer, buffer.length, plainHeaders);
       if (options.tags && Object.keys(options.tags).length > 0) {
-        await this.client.setObjectTagging(bucket, key, { ...options.tags }, result.versionId ? { versionId: result.versionId } : undefined);
+        await this.client.setObjectTagging(
+          bucket,
+          key,
+          { ...options.tags },
+          result.versionId ? { versionId: result.versionId } : undefined,
+        );
       }
       meter.add(buffer.length);
       meter.finish();
@@ -135,7 +150,16 @@ export class ObjectStore {
       const buffer = Buffer.from(body);
       if (buffer.length <= this.#partSize) {
         // A conditional PUT is not retried: if the first attempt landed, a retry would fail its own condition.
-        return this.#run("upload", bucket, key, options, condition === undefined, () => single(buffer, new ProgressMeter(options.onProgress, buffer.length)), undefined, condition);
+        return this.#run(
+          "upload",
+          bucket,
+          key,
+          options,
+          condition === undefined,
+          () => single(buffer, new ProgressMeter(options.onProgress, buffer.length)),
+          undefined,
+          condition,
+        );
       }
       body = Readable.from([buffer]);
     }
@@ -153,7 +177,10 @@ export class ObjectStore {
         const { head, ended } = await readHead(chunks, this.#partSize);
         if (ended) return single(head, meter);
         if (condition) {
-          throw new InvalidArgumentError("putObject", `conditional writes (${condition}) are limited to objects up to ${this.#partSize} bytes`);
+          throw new InvalidArgumentError(
+            "putObject",
+            `conditional writes (${condition}) are limited to objects up to ${this.#partSize} bytes`,
+          );
         }
         return uploadMultipart({
           client: this.client,
@@ -180,10 +207,21 @@ export class ObjectStore {
     const stream = await this.#run("download", bucket, key, options, true, () =>
       this.client.getObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
     );
-    const size = options.onProgress ? Number((stream as Readable & { headers?: Record<string, string> }).headers?.["content-length"] ?? Number.NaN) : Number.NaN;
+    const size = options.onProgress
+      ? Number(
+          (stream as Readable & { headers?: Record<string, string> }).headers?.["content-length"] ??
+            Number.NaN,
+        )
+      : Number.NaN;
     if (!options.onProgress && !options.signal) return stream;
-    const metered = meteredStream(new ProgressMeter(options.onProgress, Number.isNaN(size) ? undefined : size));
-    options.signal?.addEventListener("abort", () => metered.destroy(new StorageAbortedError("download", bucket, key)), { once: true });
+    const metered = meteredStream(
+      new ProgressMeter(options.onProgress, Number.isNaN(size) ? undefined : size),
+    );
+    options.signal?.addEventListener(
+      "abort",
+      () => metered.destroy(new StorageAbortedError("download", bucket, key)),
+      { once: true },
+    );
     stream.on("error", (error) => metered.destroy(translateS3Error(error, "download", bucket, key)));
     return stream.pipe(metered);
   }
@@ -200,16 +238,27 @@ export class ObjectStore {
   }
 
   /** Writes the object to `destination` with backpressure: memory stays bounded for any size. */
-  async downloadTo(bucket: string, key: string, destination: NodeJS.WritableStream, options: GetObjectOptions = {}): Promise<void> {
+  async downloadTo(
+    bucket: string,
+    key: string,
+    destination: NodeJS.WritableStream,
+    options: GetObjectOptions = {},
+  ): Promise<void> {
     const stream = await this.getObject(bucket, key, options);
     try {
       await pipeline(stream, destination, options.signal ? { signal: options.signal } : {});
     } catch (error) {
-      throw options.signal?.aborted ? new StorageAbortedError("download", bucket, key, error) : translateS3Error(error, "download", bucket, key);
+      throw options.signal?.aborted
+        ? new StorageAbortedError("download", bucket, key, error)
+        : translateS3Error(error, "download", bucket, key);
     }
   }
 
-  async statObject(bucket: string, key: string, options: CallOptions & { versionId?: string } = {}): Promise<ObjectStat> {
+  async statObject(
+    bucket: string,
+    key: string,
+    options: CallOptions & { versionId?: string } = {},
+  ): Promise<ObjectStat> {
     validateKey(key);
     const stat = await this.#run("stat", bucket, key, options, true, () =>
       this.client.statObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
@@ -220,7 +269,14 @@ export class ObjectStore {
       if (name.toLowerCase() === "content-type") contentType = String(value);
       else metadata[name.toLowerCase()] = String(value);
     }
-    return { size: stat.size, etag: stat.etag.replace(/"/g, ""), lastModified: stat.lastModified, metadata, contentType, versionId: stat.versionId ?? null };
+    return {
+      size: stat.size,
+      etag: stat.etag.replace(/"/g, ""),
+      lastModified: stat.lastModified,
+      metadata,
+      contentType,
+      versionId: stat.versionId ?? null,
+    };
   }
 
   async exists(bucket: string, key: string, options: CallOptions = {}): Promise<boolean> {
@@ -233,7 +289,11 @@ export class ObjectStore {
     }
   }
 
-  async deleteObject(bucket: string, key: string, options: CallOptions & { versionId?: string } = {}): Promise<void> {
+  async deleteObject(
+    bucket: string,
+    key: string,
+    options: CallOptions & { versionId?: string } = {},
+  ): Promise<void> {
     validateKey(key);
     await this.#run("delete", bucket, key, options, true, () =>
       this.client.removeObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
@@ -248,7 +308,11 @@ export class ObjectStore {
   ): Promise<PutResult> {
     validateKey(source.key);
     validateKey(target.key);
-    const from = new CopySourceOptions({ Bucket: source.bucket, Object: source.key, ...(source.versionId ? { VersionID: source.versionId } : {}) });
+    const from = new CopySourceOptions({
+      Bucket: source.bucket,
+      Object: source.key,
+      ...(source.versionId ? { VersionID: source.versionId } : {}),
+    });
     const result = await this.#run("copy", target.bucket, target.key, options, true, () =>
       this.client.copyObject(from, new CopyDestinationOptions({ Bucket: target.bucket, Object: target.key })),
     );
@@ -256,11 +320,23 @@ export class ObjectStore {
     return { etag: String(r.etag ?? "").replace(/"/g, ""), versionId: r.versionId ?? null };
   }
 
-  async *listObjects(bucket: string, options: { prefix?: string; recursive?: boolean } = {}): AsyncGenerator<ListedObject> {
+  async *listObjects(
+    bucket: string,
+    options: { prefix?: string; recursive?: boolean } = {},
+  ): AsyncGenerator<ListedObject> {
     try {
-      for await (const item of this.client.listObjectsV2(bucket, options.prefix ?? "", options.recursive ?? true)) {
+      for await (const item of this.client.listObjectsV2(
+        bucket,
+        options.prefix ?? "",
+        options.recursive ?? true,
+      )) {
         if (!item.name) continue; // a common prefix when not recursive
-        yield { key: item.name, size: item.size, etag: String(item.etag ?? "").replace(/"/g, ""), lastModified: item.lastModified };
+        yield {
+          key: item.name,
+          size: item.size,
+          etag: String(item.etag ?? "").replace(/"/g, ""),
+          lastModified: item.lastModified,
+        };
       }
     } catch (error) {
       throw translateS3Error(error, "list", bucket);
@@ -268,10 +344,20 @@ export class ObjectStore {
   }
 
   /** Every version and delete marker under a prefix, newest first per key. */
-  async *listObjectVersions(bucket: string, options: { prefix?: string } = {}): AsyncGenerator<ObjectVersion> {
+  async *listObjectVersions(
+    bucket: string,
+    options: { prefix?: string } = {},
+  ): AsyncGenerator<ObjectVersion> {
     try {
-      for await (const raw of this.client.listObjects(bucket, options.prefix ?? "", true, { IncludeVersion: true })) {
-        const item = raw as typeof raw & { versionId?: string; isLatest?: boolean; isDeleteMarker?: boolean; name?: string };
+      for await (const raw of this.client.listObjects(bucket, options.prefix ?? "", true, {
+        IncludeVersion: true,
+      })) {
+        const item = raw as typeof raw & {
+          versionId?: string;
+          isLatest?: boolean;
+          isDeleteMarker?: boolean;
+          name?: string;
+        };
         if (!item.name) continue;
         yield {
           key: item.name,
@@ -288,15 +374,26 @@ export class ObjectStore {
     }
   }
 
-  async getObjectTags(bucket: string, key: string, options: CallOptions & { versionId?: string } = {}): Promise<Record<string, string>> {
+  async getObjectTags(
+    bucket: string,
+    key: string,
+    options: CallOptions & { versionId?: string } = {},
+  ): Promise<Record<string, string>> {
     const tags = await this.#run("get tags", bucket, key, options, true, () =>
       this.client.getObjectTagging(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
     );
     return Object.fromEntries((tags as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]));
   }
 
-  async setObjectTags(bucket: string, key: string, tags: Readonly<Record<string, string>>, options: CallOptions = {}): Promise<void> {
-    await this.#run("set tags", bucket, key, options, true, () => this.client.setObjectTagging(bucket, key, { ...tags }));
+  async setObjectTags(
+    bucket: string,
+    key: string,
+    tags: Readonly<Record<string, string>>,
+    options: CallOptions = {},
+  ): Promise<void> {
+    await this.#run("set tags", bucket, key, options, true, () =>
+      this.client.setObjectTagging(bucket, key, { ...tags }),
+    );
   }
 
   /** A URL anyone can GET for `expirySeconds`, signed for the public endpoint (no network call). */
@@ -311,7 +408,10 @@ export class ObjectStore {
   }
 
   /** Aborts multipart uploads older than `olderThanMs` (orphans of crashed clients); returns how many. */
-  async cleanupStaleUploads(bucket: string, options: { prefix?: string; olderThanMs: number }): Promise<number> {
+  async cleanupStaleUploads(
+    bucket: string,
+    options: { prefix?: string; olderThanMs: number },
+  ): Promise<number> {
     const cutoff = Date.now() - options.olderThanMs;
     const stale: { key: string; uploadId: string }[] = [];
     try {
@@ -328,7 +428,8 @@ export class ObjectStore {
   /** Incomplete multipart uploads under a prefix (for checks: there should be none). */
   async listIncompleteUploads(bucket: string, prefix = ""): Promise<{ key: string; uploadId: string }[]> {
     const uploads: { key: string; uploadId: string }[] = [];
-    for await (const upload of this.client.listIncompleteUploads(bucket, prefix, true)) uploads.push({ key: upload.key, uploadId: upload.uploadId });
+    for await (const upload of this.client.listIncompleteUploads(bucket, prefix, true))
+      uploads.push({ key: upload.key, uploadId: upload.uploadId });
     return uploads;
   }
 
@@ -345,8 +446,12 @@ export class ObjectStore {
   ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 60_000;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new StorageTimeoutError(operation, timeoutMs, bucket, key)), timeoutMs);
-    const onAbort = () => controller.abort(new StorageAbortedError(operation, bucket, key, options.signal?.reason));
+    const timer = setTimeout(
+      () => controller.abort(new StorageTimeoutError(operation, timeoutMs, bucket, key)),
+      timeoutMs,
+    );
+    const onAbort = () =>
+      controller.abort(new StorageAbortedError(operation, bucket, key, options.signal?.reason));
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     const cancelled = new Promise<never>((_, reject) => {
@@ -389,7 +494,8 @@ function putHeaders(options: PutObjectOptions): Record<string, string> {
   const headers: Record<string, string> = {};
   if (options.contentType) headers["Content-Type"] = options.contentType;
   for (const [name, value] of Object.entries(options.metadata ?? {})) headers[`X-Amz-Meta-${name}`] = value;
-  if (options.tags && Object.keys(options.tags).length > 0) headers["X-Amz-Tagging"] = new URLSearchParams(options.tags).toString();
+  if (options.tags && Object.keys(options.tags).length > 0)
+    headers["X-Amz-Tagging"] = new URLSearchParams(options.tags).toString();
   if (options.ifNoneMatch) headers["If-None-Match"] = options.ifNoneMatch;
   // Ceph RGW compares the etag as written, and answers 412 to a quoted one: send it bare.
   if (options.ifMatch) headers["If-Match"] = options.ifMatch.replace(/"/g, "");

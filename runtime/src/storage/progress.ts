@@ -44,7 +44,11 @@ export class ProgressMeter {
   #report(now: number): void {
     if (!this.#listener) return;
     const seconds = Math.max((now - this.#started) / 1000, 1e-6);
-    this.#listener({ bytesDone: this.#done, totalBytes: this.#total, bytesPerSecond: Math.round(this.#done / seconds) });
+    this.#listener({
+      bytesDone: this.#done,
+      totalBytes: this.#total,
+      bytesPerSecond: Math.round(this.#done / seconds),
+    });
   }
 }
 

@@ -5,18 +5,31 @@ import { ObjectStore, type ObjectStoreOptions } from "../storage/index.ts";
 /** An ObjectStore on the S3 gateway of scripts/services.sh. */
 export function testObjectStore(options: Partial<ObjectStoreOptions> = {}): ObjectStore {
   const env = readEnv();
-  return new ObjectStore({ endpoint: env.AIOS_S3_ENDPOINT, region: env.AIOS_S3_REGION, ...requireS3Credentials(env), ...options });
+  return new ObjectStore({
+    endpoint: env.AIOS_S3_ENDPOINT,
+    region: env.AIOS_S3_REGION,
+    ...requireS3Credentials(env),
+    ...options,
+  });
 }
 
 /** Environment for the second client, Debian's awscli (call it by full path: a pyenv shim may shadow it). */
 export function awsEnv(): NodeJS.ProcessEnv {
   const env = readEnv();
   const { accessKey, secretKey } = requireS3Credentials(env);
-  return { ...process.env, AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey, AWS_DEFAULT_REGION: env.AIOS_S3_REGION };
+  return {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: accessKey,
+    AWS_SECRET_ACCESS_KEY: secretKey,
+    AWS_DEFAULT_REGION: env.AIOS_S3_REGION,
+  };
 }
 
 /** A bucket of its own per test file; `dispose` deletes every version, marker and upload in it. */
-export async function createTestBucket(store: ObjectStore, options: { versioned?: boolean; prefix?: string } = {}) {
+export async function createTestBucket(
+  store: ObjectStore,
+  options: { versioned?: boolean; prefix?: string } = {},
+) {
   const bucket = `${options.prefix ?? "test"}-${randomUUID().slice(0, 8)}`;
   await store.client.makeBucket(bucket);
   if (options.versioned) await store.client.setBucketVersioning(bucket, { Status: "Enabled" });
@@ -30,8 +43,10 @@ export async function createTestBucket(store: ObjectStore, options: { versioned?
 }
 
 export async function emptyBucket(store: ObjectStore, bucket: string): Promise<void> {
-  for (const upload of await store.listIncompleteUploads(bucket)) await store.client.abortMultipartUpload(bucket, upload.key, upload.uploadId);
+  for (const upload of await store.listIncompleteUploads(bucket))
+    await store.client.abortMultipartUpload(bucket, upload.key, upload.uploadId);
   const versions = [];
-  for await (const v of store.listObjectVersions(bucket)) versions.push({ name: v.key, versionId: v.versionId });
+  for await (const v of store.listObjectVersions(bucket))
+    versions.push({ name: v.key, versionId: v.versionId });
   if (versions.length > 0) await store.client.removeObjects(bucket, versions);
 }

@@ -4,11 +4,17 @@ import { ensureBuckets, loadStorageSpec, ObjectStore, verifyBuckets } from "../.
 
 export function objectStoreFromEnv(): ObjectStore {
   const env = readEnv();
-  return new ObjectStore({ endpoint: env.AIOS_S3_ENDPOINT, region: env.AIOS_S3_REGION, ...requireS3Credentials(env) });
+  return new ObjectStore({
+    endpoint: env.AIOS_S3_ENDPOINT,
+    region: env.AIOS_S3_REGION,
+    ...requireS3Credentials(env),
+  });
 }
 
 export function registerStorageCommands(program: Command): void {
-  const storage = program.command("storage").description("The buckets of config/storage.yaml on the S3 server (AIOS_S3_*)");
+  const storage = program
+    .command("storage")
+    .description("The buckets of config/storage.yaml on the S3 server (AIOS_S3_*)");
 
   storage
     .command("apply")
