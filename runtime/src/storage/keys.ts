@@ -7,7 +7,7 @@ export function validateKey(key: string): string {
   if (key.length === 0) throw new InvalidKeyError(key, "the key is empty");
   if (Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES)
     throw new InvalidKeyError(key, `longer than ${MAX_KEY_BYTES} bytes in UTF-8`);
-  // biome-ignore lint: control characters are exactly what this rejects
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
   if (/[\u0000-\u001f\u007f]/.test(key)) throw new InvalidKeyError(key, "contains a control character");
   if (key.startsWith("/")) throw new InvalidKeyError(key, "starts with '/'");
   if (
