@@ -1,1 +1,20 @@
-export {};
+export {
+  CommitRetriesExhaustedError,
+  ConflictError,
+  FileNotFoundError,
+  InvalidPathError,
+  TooManyDeletesError,
+  WorkspaceExistsError,
+  WorkspaceNotFoundError,
+} from "./errors.ts";
+export { type Changes, type Commit, conflictCopyPath, type FileEntry, type Manifest } from "./manifest.ts";
+export { type ConflictStrategy, mergeChanges } from "./merge.ts";
+export { validatePath, validateWorkspaceId } from "./paths.ts";
+export {
+  type CommitOptions,
+  type CommitResult,
+  type FileContent,
+  type LogEntry,
+  WorkspaceStore,
+  type WorkspaceStoreOptions,
+} from "./workspace-store.ts";

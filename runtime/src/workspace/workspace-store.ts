@@ -1,0 +1,355 @@
+import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import {
+  createSnapshot,
+  type ObjectStore,
+  PreconditionFailedError,
+  type SnapshotManifest,
+} from "../storage/index.ts";
+import {
+  CommitRetriesExhaustedError,
+  FileNotFoundError,
+  WorkspaceExistsError,
+  WorkspaceNotFoundError,
+} from "./errors.ts";
+import {
+  applyChanges,
+  type Changes,
+  type Commit,
+  type FileEntry,
+  type Manifest,
+  serialize,
+  sha256,
+} from "./manifest.ts";
+import { type ConflictStrategy, mergeChanges } from "./merge.ts";
+import { validatePath, validateWorkspaceId } from "./paths.ts";
+
+export interface WorkspaceStoreOptions {
+  readonly store: ObjectStore;
+  /** Versioned: blobs, manifests and commits, all immutable and content-addressed. */
+  readonly blobBucket: string;
+  /** Unversioned: the mutable HEAD of each workspace, moved only by compare-and-swap. */
+  readonly refBucket: string;
+  readonly backupBucket?: string;
+  /** Blobs uploaded at once by a commit. Default 16. */
+  readonly concurrency?: number;
+}
+
+export interface CommitOptions {
+  readonly author: string;
+  readonly message: string;
+  /** The commit these changes were made on; default: the head when the commit starts. */
+  readonly parent?: string;
+  /** What to do when another commit changed the same paths since `parent`. Default "fail". */
+  readonly strategy?: ConflictStrategy;
+}
+
+export interface CommitResult {
+  readonly commit: string;
+  readonly parent: string | null;
+  /** True when other commits landed since `parent` and these changes were rebased onto them. */
+  readonly rebased: boolean;
+  readonly conflicts: readonly string[];
+}
+
+export interface LogEntry extends Commit {
+  readonly id: string;
+}
+
+export type FileContent = Buffer | string;
+
+const EMPTY: Manifest = {};
+
+/**
+ * Agent workspaces on plain S3 with lakeFS-like safety: a commit uploads its blobs, writes an
+ * immutable manifest and commit object, then moves the workspace HEAD with a conditional write.
+ * Readers resolve HEAD → commit → manifest → blobs, so they see all of a commit or none of it.
+ */
+export class WorkspaceStore {
+  readonly #store: ObjectStore;
+  readonly #options: WorkspaceStoreOptions;
+
+  constructor(options: WorkspaceStoreOptions) {
+    this.#store = options.store;
+    this.#options = options;
+  }
+
+  #prefix(workspace: string): string {
+    return `workspaces/${validateWorkspaceId(workspace)}/`;
+  }
+
+  #headKey(workspace: string): string {
+    return `${this.#prefix(workspace)}HEAD`;
+  }
+
+  async create(workspace: string, options: { author: string }): Promise<string> {
+    const root = await this.#writeCommit(workspace, {
+      parent: null,
+      manifest: await this.#writeManifest(workspace, EMPTY),
+      author: options.author,
+      message: "create workspace",
+      time: new Date().toISOString(),
+    });
+    try {
+      await this.#store.putObject(this.#options.refBucket, this.#headKey(workspace), root, {
+        ifNoneMatch: "*",
+        contentType: "text/plain",
+      });
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) throw new WorkspaceExistsError(workspace);
+      throw error;
+    }
+    return root;
+  }
+
+  async exists(workspace: string): Promise<boolean> {
+    return this.#store.exists(this.#options.refBucket, this.#headKey(workspace));
+  }
+
+  async *list(): AsyncGenerator<string> {
+    for await (const object of this.#store.listObjects(this.#options.refBucket, { prefix: "workspaces/" })) {
+      const match = /^workspaces\/([^/]+)\/HEAD$/.exec(object.key);
+      if (match?.[1]) yield match[1];
+    }
+  }
+
+  /** Deletes the workspace with every version of its objects. */
+  async delete(workspace: string): Promise<void> {
+    const prefix = this.#prefix(workspace);
+    await this.#store.deleteObject(this.#options.refBucket, this.#headKey(workspace));
+    for (const bucket of [this.#options.blobBucket, this.#options.refBucket]) {
+      const versions = [];
+      for await (const version of this.#store.listObjectVersions(bucket, { prefix }))
+        versions.push({ name: version.key, versionId: version.versionId });
+      if (versions.length > 0) await this.#store.client.removeObjects(bucket, versions);
+    }
+  }
+
+  async head(workspace: string): Promise<{ commit: string; etag: string }> {
+    try {
+      const stat = await this.#store.statObject(this.#options.refBucket, this.#headKey(workspace));
+      const commit = (
+        await this.#store.getObjectBuffer(this.#options.refBucket, this.#headKey(workspace))
+      ).toString("utf8");
+      // Re-read the etag after the body: a HEAD that moved in between fails the later CAS anyway.
+      return { commit, etag: stat.etag };
+    } catch (error) {
+      if ((error as { code?: string }).code === "STORAGE_NOT_FOUND")
+        throw new WorkspaceNotFoundError(workspace);
+      throw error;
+    }
+  }
+
+  async readCommit(workspace: string, id: string): Promise<Commit> {
+    return JSON.parse(
+      (
+        await this.#store.getObjectBuffer(this.#options.blobBucket, `${this.#prefix(workspace)}commits/${id}`)
+      ).toString("utf8"),
+    ) as Commit;
+  }
+
+  async manifest(workspace: string, commit?: string): Promise<Manifest> {
+    const id = commit ?? (await this.head(workspace)).commit;
+    const { manifest } = await this.readCommit(workspace, id);
+    return this.#readManifest(workspace, manifest);
+  }
+
+  async readFile(workspace: string, path: string, options: { commit?: string } = {}): Promise<Buffer> {
+    validatePath(path);
+    const commit = options.commit ?? (await this.head(workspace)).commit;
+    const entry = (await this.manifest(workspace, commit))[path];
+    if (!entry) throw new FileNotFoundError(workspace, path, commit);
+    return this.#store.getObjectBuffer(this.#options.blobBucket, this.#blobKey(workspace, entry.sha256));
+  }
+
+  /** A stream of one file's content (for large files). */
+  async openFile(workspace: string, entry: FileEntry): Promise<Readable> {
+    return this.#store.getObject(this.#options.blobBucket, this.#blobKey(workspace, entry.sha256));
+  }
+
+  async listFiles(
+    workspace: string,
+    options: { commit?: string; prefix?: string } = {},
+  ): Promise<{ path: string; size: number; sha256: string }[]> {
+    const manifest = await this.manifest(workspace, options.commit);
+    return Object.entries(manifest)
+      .filter(([path]) => !options.prefix || path.startsWith(options.prefix))
+      .map(([path, entry]) => ({ path, ...entry }));
+  }
+
+  async writeFile(
+    workspace: string,
+    path: string,
+    content: FileContent,
+    options: CommitOptions,
+  ): Promise<CommitResult> {
+    return this.commit(workspace, { put: { [path]: content } }, options);
+  }
+
+  async deleteFile(workspace: string, path: string, options: CommitOptions): Promise<CommitResult> {
+    return this.commit(workspace, { delete: [path] }, options);
+  }
+
+  /** Uploads a blob if absent (content-addressed, so a present one is the same bytes). */
+  async putBlob(workspace: string, content: FileContent | Readable, known?: FileEntry): Promise<FileEntry> {
+    if (known) {
+      const key = this.#blobKey(workspace, known.sha256);
+      if (!(await this.#store.exists(this.#options.blobBucket, key)))
+        await this.#store.putObject(this.#options.blobBucket, key, content);
+      return known;
+    }
+    const buffer = Buffer.isBuffer(content) ? content : Buffer.from(content as string);
+    const entry = { sha256: sha256(buffer), size: buffer.length };
+    const key = this.#blobKey(workspace, entry.sha256);
+    if (!(await this.#store.exists(this.#options.blobBucket, key)))
+      await this.#store.putObject(this.#options.blobBucket, key, buffer);
+    return entry;
+  }
+
+  /**
+   * Commits several changes atomically. Paths are validated before anything is written. If other
+   * commits landed since the parent, non-overlapping changes are rebased onto them; overlapping
+   * ones follow `strategy` (default: ConflictError naming the paths).
+   */
+  async commit(
+    workspace: string,
+    changes: {
+      readonly put?: Readonly<Record<string, FileContent | FileEntry>>;
+      readonly delete?: readonly string[];
+    },
+    options: CommitOptions,
+  ): Promise<CommitResult> {
+    for (const path of [...Object.keys(changes.put ?? {}), ...(changes.delete ?? [])]) validatePath(path);
+    const start = await this.head(workspace);
+    const parent = options.parent ?? start.commit;
+
+    const put: Record<string, FileEntry> = {};
+    const uploads = Object.entries(changes.put ?? {});
+    const concurrency = this.#options.concurrency ?? 16;
+    for (let i = 0; i < uploads.length; i += concurrency) {
+      await Promise.all(
+        uploads.slice(i, i + concurrency).map(async ([path, content]) => {
+          put[path] = isEntry(content) ? content : await this.putBlob(workspace, content);
+        }),
+      );
+    }
+    const ours: Changes = { put, delete: changes.delete ?? [] };
+    const base = await this.manifest(workspace, parent);
+    const hint = randomUUID().replace(/-/g, "");
+
+    let head = start;
+    for (let attempt = 1; attempt <= 25; attempt++) {
+      const merged =
+        head.commit === parent
+          ? { manifest: applyChanges(base, ours), conflicts: [] as readonly string[] }
+          : mergeChanges({
+              workspace,
+              base,
+              head: await this.manifest(workspace, head.commit),
+              headCommit: head.commit,
+              ours,
+              ourCommitHint: hint,
+              strategy: options.strategy ?? "fail",
+            });
+      const id = await this.#writeCommit(workspace, {
+        parent: head.commit,
+        manifest: await this.#writeManifest(workspace, merged.manifest),
+        author: options.author,
+        message: options.message,
+        time: new Date().toISOString(),
+      });
+      try {
+        await this.#store.putObject(this.#options.refBucket, this.#headKey(workspace), id, {
+          ifMatch: head.etag,
+          contentType: "text/plain",
+        });
+        return {
+          commit: id,
+          parent: head.commit,
+          rebased: head.commit !== parent,
+          conflicts: merged.conflicts,
+        };
+      } catch (error) {
+        if (!(error instanceof PreconditionFailedError)) throw error;
+        head = await this.head(workspace);
+      }
+    }
+    throw new CommitRetriesExhaustedError(workspace, 25);
+  }
+
+  /** The commits from HEAD (or `from`) back to the first, newest first. */
+  async *log(workspace: string, options: { from?: string; limit?: number } = {}): AsyncGenerator<LogEntry> {
+    let id: string | null = options.from ?? (await this.head(workspace)).commit;
+    for (let n = 0; id && n < (options.limit ?? Number.POSITIVE_INFINITY); n++) {
+      const commit = await this.readCommit(workspace, id);
+      yield { id, ...commit };
+      id = commit.parent;
+    }
+  }
+
+  /** A new commit whose files are those of `commit`: history is kept, nothing is rewritten. */
+  async restore(workspace: string, commit: string, options: { author: string }): Promise<CommitResult> {
+    const target = await this.manifest(workspace, commit);
+    const current = await this.manifest(workspace);
+    const remove = Object.keys(current).filter((path) => !(path in target));
+    return this.commit(
+      workspace,
+      { put: { ...target }, delete: remove },
+      { author: options.author, message: `restore ${commit.slice(0, 12)}`, strategy: "ours" },
+    );
+  }
+
+  async snapshot(workspace: string, options: { id?: string } = {}): Promise<SnapshotManifest> {
+    if (!this.#options.backupBucket)
+      throw new WorkspaceNotFoundError(`${workspace} (no backup bucket configured)`);
+    return createSnapshot(this.#store, {
+      bucket: this.#options.blobBucket,
+      prefix: this.#prefix(workspace),
+      backupBucket: this.#options.backupBucket,
+      ...(options.id ? { id: options.id } : {}),
+    });
+  }
+
+  #blobKey(workspace: string, hash: string): string {
+    return `${this.#prefix(workspace)}blobs/${hash.slice(0, 2)}/${hash}`;
+  }
+
+  async #writeManifest(workspace: string, manifest: Manifest): Promise<string> {
+    const text = serialize(manifest);
+    const id = sha256(text);
+    const key = `${this.#prefix(workspace)}manifests/${id}`;
+    if (!(await this.#store.exists(this.#options.blobBucket, key)))
+      await this.#store.putObject(this.#options.blobBucket, key, text, { contentType: "application/json" });
+    return id;
+  }
+
+  async #readManifest(workspace: string, id: string): Promise<Manifest> {
+    return JSON.parse(
+      (
+        await this.#store.getObjectBuffer(
+          this.#options.blobBucket,
+          `${this.#prefix(workspace)}manifests/${id}`,
+        )
+      ).toString("utf8"),
+    ) as Manifest;
+  }
+
+  async #writeCommit(workspace: string, commit: Commit): Promise<string> {
+    const text = serialize(commit);
+    const id = sha256(text);
+    await this.#store.putObject(this.#options.blobBucket, `${this.#prefix(workspace)}commits/${id}`, text, {
+      contentType: "application/json",
+    });
+    return id;
+  }
+}
+
+function isEntry(value: unknown): value is FileEntry {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Buffer.isBuffer(value) &&
+    "sha256" in value &&
+    "size" in value
+  );
+}

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testObjectStore } from "../testing/s3.ts";
+import { createTestWorkspaceStore } from "../testing/workspace.ts";
+import { ConflictError, InvalidPathError, WorkspaceExistsError, WorkspaceNotFoundError } from "./errors.ts";
+import type { WorkspaceStore } from "./workspace-store.ts";
+
+describe("workspaces on the real S3 gateway", () => {
+  const store = testObjectStore();
+  let env: Awaited<ReturnType<typeof createTestWorkspaceStore>>;
+  let workspaces: WorkspaceStore;
+
+  beforeAll(async () => {
+    env = await createTestWorkspaceStore(store);
+    workspaces = env.workspaces;
+  });
+  afterAll(async () => env?.dispose());
+
+  it("creates a workspace once, lists it, commits files atomically and keeps a log", async () => {
+    const ws = env.newId();
+    await workspaces.create(ws, { author: "planner" });
+    await expect(workspaces.create(ws, { author: "planner" })).rejects.toBeInstanceOf(WorkspaceExistsError);
+    const listed = [];
+    for await (const id of workspaces.list()) listed.push(id);
+    expect(listed).toContain(ws);
+
+    const first = await workspaces.commit(
+      ws,
+      { put: { "src/a.ts": "export const a = 1;\n", "README.md": "# ws\n" } },
+      { author: "coder", message: "first" },
+    );
+    await workspaces.commit(
+      ws,
+      { put: { "src/a.ts": "export const a = 2;\n" }, delete: ["README.md"] },
+      { author: "coder", message: "second" },
+    );
+    expect((await workspaces.readFile(ws, "src/a.ts")).toString()).toBe("export const a = 2;\n");
+    expect((await workspaces.readFile(ws, "src/a.ts", { commit: first.commit })).toString()).toBe(
+      "export const a = 1;\n",
+    );
+    expect((await workspaces.listFiles(ws)).map((f) => f.path)).toEqual(["src/a.ts"]);
+
+    const log = [];
+    for await (const entry of workspaces.log(ws)) log.push(`${entry.author}: ${entry.message}`);
+    expect(log).toEqual(["coder: second", "coder: first", "planner: create workspace"]);
+  });
+
+  it("rejects bad paths before writing anything", async () => {
+    const ws = env.newId();
+    const root = await workspaces.create(ws, { author: "t" });
+    for (const path of [
+      "../escape",
+      "/etc/passwd",
+      "a//b",
+      "a/./b",
+      "tab\there",
+      "C:/x",
+      "win\\path",
+      "x".repeat(900),
+    ]) {
+      await expect(
+        workspaces.writeFile(ws, path, "x", { author: "t", message: "bad" }),
+      ).rejects.toBeInstanceOf(InvalidPathError);
+    }
+    expect((await workspaces.head(ws)).commit).toBe(root);
+    await expect(workspaces.head("no-such-workspace")).rejects.toBeInstanceOf(WorkspaceNotFoundError);
+  });
+
+  it("with 20 concurrent writers on one file: each commit lands or gets a Conflict, and the log holds exactly the landed ones", async () => {
+    const ws = env.newId();
+    const root = await workspaces.create(ws, { author: "t" });
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        workspaces.commit(
+          ws,
+          { put: { "plan.md": `plan by writer ${i}` } },
+          { author: `writer-${i}`, message: `w${i}`, parent: root },
+        ),
+      ),
+    );
+    const landed = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.commit] : []));
+    const rejected = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+    expect(landed.length + rejected.length).toBe(20);
+    expect(landed).toHaveLength(1);
+    for (const reason of rejected) {
+      expect(reason).toBeInstanceOf(ConflictError);
+      expect((reason as ConflictError).paths).toEqual(["plan.md"]);
+    }
+    const log = [];
+    for await (const entry of workspaces.log(ws)) log.push(entry.id);
+    expect(log).toEqual([...landed, root]);
+  });
+
+  it("with 20 concurrent writers on different files: all land by automatic merge, nothing lost", async () => {
+    const ws = env.newId();
+    const root = await workspaces.create(ws, { author: "t" });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        workspaces.commit(
+          ws,
+          { put: { [`notes/${i}.md`]: `note ${i}` } },
+          { author: `writer-${i}`, message: `w${i}`, parent: root },
+        ),
+      ),
+    );
+    expect(results.filter((r) => r.rebased).length).toBeGreaterThanOrEqual(1);
+    const files = (await workspaces.listFiles(ws)).map((f) => f.path).sort();
+    expect(files).toEqual(Array.from({ length: 20 }, (_, i) => `notes/${i}.md`).sort());
+    const log = [];
+    for await (const entry of workspaces.log(ws)) log.push(entry.id);
+    expect(new Set(log)).toEqual(new Set([...results.map((r) => r.commit), root]));
+    expect(log).toHaveLength(21);
+  });
+
+  it("resolves a conflict as ours, theirs or keep-both", async () => {
+    const ws = env.newId();
+    await workspaces.create(ws, { author: "t" });
+    const base = (await workspaces.writeFile(ws, "doc.txt", "base", { author: "t", message: "base" })).commit;
+    await workspaces.writeFile(ws, "doc.txt", "theirs", { author: "them", message: "theirs", parent: base });
+
+    const ours = await workspaces.writeFile(ws, "doc.txt", "ours", {
+      author: "us",
+      message: "ours",
+      parent: base,
+      strategy: "ours",
+    });
+    expect(ours.conflicts).toEqual(["doc.txt"]);
+    expect((await workspaces.readFile(ws, "doc.txt")).toString()).toBe("ours");
+
+    await workspaces.writeFile(ws, "doc.txt", "lost", {
+      author: "us",
+      message: "theirs wins",
+      parent: base,
+      strategy: "theirs",
+    });
+    expect((await workspaces.readFile(ws, "doc.txt")).toString()).toBe("ours");
+
+    await workspaces.writeFile(ws, "doc.txt", "both", {
+      author: "us",
+      message: "keep both",
+      parent: base,
+      strategy: "keep-both",
+    });
+    const files = (await workspaces.listFiles(ws)).map((f) => f.path);
+    expect(files).toContain("doc.txt");
+    const copy = files.find((p) => /^doc\.conflict-[0-9a-f]{8}\.txt$/.test(p));
+    expect(copy).toBeDefined();
+    expect((await workspaces.readFile(ws, copy!)).toString()).toBe("both");
+  });
+
+  it("restores an old commit as a new one, snapshots, and deletes a workspace with its versions", async () => {
+    const ws = env.newId();
+    await workspaces.create(ws, { author: "t" });
+    const v1 = await workspaces.commit(ws, { put: { "a.txt": "one" } }, { author: "t", message: "v1" });
+    await workspaces.commit(ws, { put: { "a.txt": "two", "b.txt": "new" } }, { author: "t", message: "v2" });
+    await workspaces.restore(ws, v1.commit, { author: "t" });
+    expect((await workspaces.listFiles(ws)).map((f) => f.path)).toEqual(["a.txt"]);
+    expect((await workspaces.readFile(ws, "a.txt")).toString()).toBe("one");
+
+    const snapshot = await workspaces.snapshot(ws);
+    expect(snapshot.entries.length).toBeGreaterThan(0);
+
+    await workspaces.delete(ws);
+    expect(await workspaces.exists(ws)).toBe(false);
+    const left = [];
+    for await (const version of store.listObjectVersions(env.buckets.blobs, { prefix: `workspaces/${ws}/` }))
+      left.push(version);
+    expect(left).toEqual([]);
+  });
+});
