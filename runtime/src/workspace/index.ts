@@ -18,3 +18,12 @@ export {
   WorkspaceStore,
   type WorkspaceStoreOptions,
 } from "./workspace-store.ts";
+export { readState, STATE_FILE, type SyncState, scanDirectory } from "./sync/local-files.ts";
+export { planPull, planPush, planTwoWay, type SyncPlan } from "./sync/plan.ts";
+export {
+  pullDirectory,
+  pushDirectory,
+  type SyncOptions,
+  type SyncResult,
+  syncDirectory,
+} from "./sync/sync.ts";

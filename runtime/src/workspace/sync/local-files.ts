@@ -1,0 +1,92 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import type { FileEntry, Manifest } from "../manifest.ts";
+import { validatePath } from "../paths.ts";
+
+export const STATE_FILE = ".aios-sync.json";
+
+/** What the last sync saw, kept in the directory: the base of a two-way sync and a hash cache. */
+export interface SyncState {
+  readonly workspace: string;
+  readonly commit: string;
+  readonly manifest: Manifest;
+  readonly cache: Readonly<
+    Record<string, { readonly mtimeMs: number; readonly size: number; readonly sha256: string }>
+  >;
+}
+
+export async function readState(dir: string): Promise<SyncState | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, STATE_FILE), "utf8")) as SyncState;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeState(dir: string, state: SyncState): Promise<void> {
+  await writeAtomically(join(dir, STATE_FILE), JSON.stringify(state));
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/**
+ * The directory as a manifest. A file whose size and mtime match the cache keeps its cached
+ * hash, so a re-sync reads only what changed.
+ */
+export async function scanDirectory(
+  dir: string,
+  cache: SyncState["cache"] = {},
+): Promise<{ manifest: Manifest; cache: SyncState["cache"] }> {
+  const manifest: Record<string, FileEntry> = {};
+  const nextCache: Record<string, SyncState["cache"][string]> = {};
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  await Promise.all(
+    entries
+      .filter((entry) => entry.isFile())
+      .map(async (entry) => {
+        const full = join(entry.parentPath, entry.name);
+        const path = relative(dir, full).split(sep).join("/");
+        if (path === STATE_FILE || path.includes("/.aios-tmp-") || path.startsWith(".aios-tmp-")) return;
+        validatePath(path);
+        const info = await stat(full);
+        const cached = cache[path];
+        const sha256 =
+          cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size
+            ? cached.sha256
+            : await hashFile(full);
+        manifest[path] = { sha256, size: info.size };
+        nextCache[path] = { mtimeMs: info.mtimeMs, size: info.size, sha256 };
+      }),
+  );
+  return { manifest, cache: nextCache };
+}
+
+/** Writes through a temporary file and a rename: a reader never sees half a file. */
+export async function writeAtomically(
+  path: string,
+  content: Buffer | string | NodeJS.ReadableStream,
+): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = join(dirname(path), `.aios-tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    await writeFile(temporary, content as Buffer);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+export async function removeFile(dir: string, path: string): Promise<void> {
+  await rm(join(dir, ...path.split("/")), { force: true });
+}
+
+export function localPath(dir: string, path: string): string {
+  return join(dir, ...path.split("/"));
+}

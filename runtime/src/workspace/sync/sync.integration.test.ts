@@ -1,0 +1,94 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testObjectStore } from "../../testing/s3.ts";
+import { createTestWorkspaceStore } from "../../testing/workspace.ts";
+import { ConflictError, TooManyDeletesError } from "../errors.ts";
+import { pullDirectory, pushDirectory, syncDirectory } from "./sync.ts";
+
+describe("syncing a directory with a workspace", () => {
+  const store = testObjectStore();
+  let env: Awaited<ReturnType<typeof createTestWorkspaceStore>>;
+  let root: string;
+
+  beforeAll(async () => {
+    env = await createTestWorkspaceStore(store);
+    root = await mkdtemp(join(tmpdir(), "aios-sync-"));
+  });
+  afterAll(async () => {
+    await env?.dispose();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function tree(dir: string, files: Record<string, string>) {
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(join(dir, path, ".."), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+  }
+
+  it("pushes only changed files, pulls into another directory, and refuses mass deletes", async () => {
+    const { workspaces } = env;
+    const ws = env.newId();
+    await workspaces.create(ws, { author: "t" });
+    const a = join(root, "a");
+    await tree(
+      a,
+      Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`dir${i % 3}/file${i}.txt`, `content ${i}`])),
+    );
+
+    const dry = await pushDirectory(workspaces, ws, a, { dryRun: true });
+    expect(dry.plan.upload).toHaveLength(30);
+    expect(await workspaces.listFiles(ws)).toEqual([]);
+
+    const first = await pushDirectory(workspaces, ws, a);
+    expect(first.plan.upload).toHaveLength(30);
+    await writeFile(join(a, "dir0/file0.txt"), "changed");
+    const second = await pushDirectory(workspaces, ws, a);
+    expect(second.plan).toMatchObject({ upload: ["dir0/file0.txt"], deleteRemote: [] });
+
+    const b = join(root, "b");
+    await mkdir(b);
+    const pulled = await pullDirectory(workspaces, ws, b);
+    expect(pulled.plan.download).toHaveLength(30);
+    expect(await readFile(join(b, "dir0/file0.txt"), "utf8")).toBe("changed");
+
+    await rm(join(a, "dir1"), { recursive: true });
+    await expect(pushDirectory(workspaces, ws, a, { maxDelete: 5 })).rejects.toBeInstanceOf(
+      TooManyDeletesError,
+    );
+    expect(await workspaces.listFiles(ws)).toHaveLength(30);
+  });
+
+  it("syncs both ways and handles a file changed on both sides by strategy", async () => {
+    const { workspaces } = env;
+    const ws = env.newId();
+    await workspaces.create(ws, { author: "t" });
+    const mine = join(root, "mine");
+    const theirs = join(root, "theirs");
+    await tree(mine, { "shared.md": "v1", "keep.md": "k" });
+    await syncDirectory(workspaces, ws, mine);
+    await mkdir(theirs);
+    await syncDirectory(workspaces, ws, theirs);
+
+    await writeFile(join(theirs, "shared.md"), "theirs");
+    await writeFile(join(theirs, "new-theirs.md"), "t");
+    await syncDirectory(workspaces, ws, theirs);
+
+    await writeFile(join(mine, "shared.md"), "mine");
+    await writeFile(join(mine, "new-mine.md"), "m");
+    await expect(syncDirectory(workspaces, ws, mine)).rejects.toBeInstanceOf(ConflictError);
+
+    const result = await syncDirectory(workspaces, ws, mine, { strategy: "keep-both" });
+    expect(result.plan.conflicts).toEqual(["shared.md"]);
+    expect(await readFile(join(mine, "shared.md"), "utf8")).toBe("theirs");
+    expect(await readFile(join(mine, "new-theirs.md"), "utf8")).toBe("t");
+    const files = (await workspaces.listFiles(ws)).map((f) => f.path).sort();
+    expect(files.filter((p) => p.startsWith("shared"))).toHaveLength(2);
+    expect(files).toContain("new-mine.md");
+
+    const again = await syncDirectory(workspaces, ws, mine);
+    expect(again.plan).toMatchObject({ upload: [], download: expect.any(Array), conflicts: [] });
+  });
+});

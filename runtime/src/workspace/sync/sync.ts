@@ -1,0 +1,211 @@
+import { createReadStream } from "node:fs";
+import { ConflictError, TooManyDeletesError } from "../errors.ts";
+import { conflictCopyPath, type FileEntry, type Manifest } from "../manifest.ts";
+import type { ConflictStrategy } from "../merge.ts";
+import type { WorkspaceStore } from "../workspace-store.ts";
+import {
+  localPath,
+  readState,
+  removeFile,
+  scanDirectory,
+  writeAtomically,
+  writeState,
+} from "./local-files.ts";
+import { planPull, planPush, planTwoWay, type SyncPlan } from "./plan.ts";
+
+export interface SyncOptions {
+  readonly author?: string;
+  readonly message?: string;
+  /** Compute and return the plan; change nothing. */
+  readonly dryRun?: boolean;
+  /** Refuse a sync that would delete more files than this (either side). Default 100. */
+  readonly maxDelete?: number;
+  /** Files transferred at once. Default 16. */
+  readonly concurrency?: number;
+  /** Two-way only: what to do with a path changed on both sides. Default "fail". */
+  readonly strategy?: ConflictStrategy;
+  readonly onProgress?: (event: {
+    readonly done: number;
+    readonly total: number;
+    readonly path: string;
+  }) => void;
+}
+
+export interface SyncResult {
+  readonly plan: SyncPlan;
+  readonly commit: string | undefined;
+}
+
+async function inParallel<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+function guardDeletes(plan: SyncPlan, maxDelete: number): void {
+  const deletes = Math.max(plan.deleteRemote.length, plan.deleteLocal.length);
+  if (deletes > maxDelete) throw new TooManyDeletesError(deletes, maxDelete);
+}
+
+async function execute(
+  workspaces: WorkspaceStore,
+  workspace: string,
+  dir: string,
+  plan: SyncPlan,
+  local: Manifest,
+  remote: Manifest,
+  head: string,
+  options: SyncOptions,
+  renames: Readonly<Record<string, string>> = {},
+): Promise<string | undefined> {
+  const concurrency = options.concurrency ?? 16;
+  const total = plan.upload.length + plan.download.length;
+  let done = 0;
+  const tick = (path: string) => options.onProgress?.({ done: ++done, total, path });
+
+  const put: Record<string, FileEntry> = {};
+  await inParallel(plan.upload, concurrency, async (path) => {
+    const entry = local[path] as FileEntry;
+    put[renames[path] ?? path] = await workspaces.putBlob(
+      workspace,
+      createReadStream(localPath(dir, path)),
+      entry,
+    );
+    tick(path);
+  });
+  await inParallel(plan.download, concurrency, async (path) => {
+    await writeAtomically(
+      localPath(dir, path),
+      await workspaces.openFile(workspace, remote[path] as FileEntry),
+    );
+    tick(path);
+  });
+  for (const path of plan.deleteLocal) await removeFile(dir, path);
+
+  if (plan.upload.length === 0 && plan.deleteRemote.length === 0) return undefined;
+  const result = await workspaces.commit(
+    workspace,
+    { put, delete: [...plan.deleteRemote] },
+    {
+      author: options.author ?? "aios-sync",
+      message: options.message ?? `sync ${plan.upload.length} changed, ${plan.deleteRemote.length} deleted`,
+      parent: head,
+    },
+  );
+  return result.commit;
+}
+
+async function finish(workspaces: WorkspaceStore, workspace: string, dir: string): Promise<void> {
+  const { commit } = await workspaces.head(workspace);
+  const scan = await scanDirectory(dir, (await readState(dir))?.cache);
+  await writeState(dir, {
+    workspace,
+    commit,
+    manifest: await workspaces.manifest(workspace, commit),
+    cache: scan.cache,
+  });
+}
+
+/** Makes the workspace equal to the directory, sending only files whose content changed. */
+export async function pushDirectory(
+  workspaces: WorkspaceStore,
+  workspace: string,
+  dir: string,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  const state = await readState(dir);
+  const { manifest: local } = await scanDirectory(dir, state?.cache);
+  const { commit: head } = await workspaces.head(workspace);
+  const remote = await workspaces.manifest(workspace, head);
+  const plan = planPush(local, remote);
+  guardDeletes(plan, options.maxDelete ?? 100);
+  if (options.dryRun) return { plan, commit: undefined };
+  const commit = await execute(workspaces, workspace, dir, plan, local, remote, head, options);
+  await finish(workspaces, workspace, dir);
+  return { plan, commit };
+}
+
+/** Makes the directory equal to the workspace (files written atomically). */
+export async function pullDirectory(
+  workspaces: WorkspaceStore,
+  workspace: string,
+  dir: string,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  const state = await readState(dir);
+  const { manifest: local } = await scanDirectory(dir, state?.cache);
+  const { commit: head } = await workspaces.head(workspace);
+  const remote = await workspaces.manifest(workspace, head);
+  const plan = planPull(local, remote);
+  guardDeletes(plan, options.maxDelete ?? 100);
+  if (options.dryRun) return { plan, commit: undefined };
+  await execute(workspaces, workspace, dir, plan, local, remote, head, options);
+  await finish(workspaces, workspace, dir);
+  return { plan, commit: undefined };
+}
+
+/** Two-way sync against the last synced state: each side gets the other's changes. */
+export async function syncDirectory(
+  workspaces: WorkspaceStore,
+  workspace: string,
+  dir: string,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  const state = await readState(dir);
+  const base = state?.workspace === workspace ? state.manifest : {};
+  const { manifest: local } = await scanDirectory(dir, state?.cache);
+  const { commit: head } = await workspaces.head(workspace);
+  const remote = await workspaces.manifest(workspace, head);
+  let plan = planTwoWay(base, local, remote);
+  const renames: Record<string, string> = {};
+  if (plan.conflicts.length > 0) {
+    const strategy = options.strategy ?? "fail";
+    if (strategy === "fail") throw new ConflictError(workspace, plan.conflicts, head);
+    const upload = [...plan.upload];
+    const download = [...plan.download];
+    for (const path of plan.conflicts) {
+      if (strategy === "ours") upload.push(path);
+      else if (strategy === "theirs") download.push(path);
+      else {
+        // keep-both: theirs keeps the name, ours is uploaded under a conflict copy name.
+        upload.push(path);
+        renames[path] = conflictCopyPath(path, head);
+        download.push(path);
+      }
+    }
+    plan = { ...plan, upload, download };
+  }
+  guardDeletes(plan, options.maxDelete ?? 100);
+  if (options.dryRun) return { plan, commit: undefined };
+  // Uploads read the local files before downloads replace them (keep-both needs both versions).
+  const commit = await execute(
+    workspaces,
+    workspace,
+    dir,
+    { ...plan, download: [], deleteLocal: [] },
+    local,
+    remote,
+    head,
+    options,
+    renames,
+  );
+  await execute(
+    workspaces,
+    workspace,
+    dir,
+    { ...plan, upload: [], deleteRemote: [] },
+    local,
+    remote,
+    head,
+    options,
+  );
+  await finish(workspaces, workspace, dir);
+  return { plan, commit };
+}
