@@ -1,0 +1,204 @@
+// npm run bench:messaging [-- --quick] [--messages N] [--rss-messages N]
+// The SDK's publisher and consumer against raw amqplib and amqp-connection-manager, same broker,
+// same run, 1 KiB persistent messages, on a durable classic queue and a quorum queue.
+import amqp from "amqplib";
+import amqpConnectionManager from "amqp-connection-manager";
+import { Registry } from "prom-client";
+import { ConnectionManager, Consumer, messagingMetrics, Publisher } from "../runtime/src/messaging/index.ts";
+import { createTestVhost } from "../runtime/src/testing/broker.ts";
+import { findWorkQueue, parseTopologySpec } from "../runtime/src/topology/index.ts";
+import { flag, interleaved, percentile, quick, round2, timed } from "./lib.ts";
+
+const N = flag("messages", quick ? 5_000 : 20_000);
+const RSS_MESSAGES = flag("rss-messages", quick ? 50_000 : 1_000_000);
+const ROUNDS = quick ? 1 : 3;
+const WINDOW = 1000;
+const payload = { text: "x".repeat(1024 - 80) };
+const body = Buffer.from(JSON.stringify({ v: 1, id: "raw", type: "bench", time: new Date().toISOString(), data: payload }));
+
+const vhost = await createTestVhost("bench");
+const topology = parseTopologySpec(`version: 1
+vhost: ${vhost.vhost}
+defaults: { queueType: classic, retryDelays: [] }
+exchanges: [{ name: bench, type: topic }]
+queues:
+  - { name: bench.classic, agentType: classic, bindings: [{ exchange: bench, routingKeys: ["classic.*"] }] }
+  - { name: bench.quorum, agentType: quorum, queueType: quorum, bindings: [{ exchange: bench, routingKeys: ["quorum.*"] }] }
+`);
+const registry = new Registry();
+const connection = new ConnectionManager({ urls: vhost.amqpUrl, topology });
+await connection.connect();
+const publisher = new Publisher({ connection, metrics: messagingMetrics(registry), maxInFlight: WINDOW * 2 });
+const raw = await amqp.connect(vhost.amqpUrl);
+const rawChannel = await raw.createConfirmChannel();
+const acm = amqpConnectionManager.connect([vhost.amqpUrl]);
+const acmChannel = acm.createChannel({ json: false, confirm: true });
+await acmChannel.waitForConnect();
+
+async function inWindows(count: number, send: (i: number) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < count; start += WINDOW) {
+    await Promise.all(Array.from({ length: Math.min(WINDOW, count - start) }, (_, i) => send(start + i)));
+  }
+}
+
+const publishers = (kind: string) => ({
+  raw: async (): Promise<void> => {
+    for (let start = 0; start < N; start += WINDOW) {
+      for (let i = 0; i < Math.min(WINDOW, N - start); i++) rawChannel.publish("bench", `${kind}.x`, body, { persistent: true });
+      await rawChannel.waitForConfirms();
+    }
+  },
+  sdk: (): Promise<void> => inWindows(N, () => publisher.publish("bench", `${kind}.x`, payload, { type: "bench" })),
+  acm: (): Promise<void> => inWindows(N, () => acmChannel.publish("bench", `${kind}.x`, body, { persistent: true })),
+});
+
+async function rawConsume(queue: string, count: number): Promise<void> {
+  const channel = await raw.createChannel();
+  await channel.prefetch(500);
+  let seen = 0;
+  await new Promise<void>((resolve) => {
+    void channel.consume(queue, (message) => {
+      if (!message) return;
+      channel.ack(message);
+      if (++seen === count) resolve();
+    });
+  });
+  await channel.close();
+}
+
+async function sdkConsume(queue: string, count: number): Promise<void> {
+  let seen = 0;
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const consumer = new Consumer({
+    connection,
+    metrics: messagingMetrics(registry),
+    prefetch: 500,
+    queue: findWorkQueue(topology, queue)!,
+    handler: () => {
+      if (++seen === count) done();
+    },
+  });
+  await consumer.start();
+  await finished;
+  await consumer.stop();
+}
+
+const results: Record<string, number> = {};
+for (const kind of ["classic", "quorum"]) {
+  const queue = `bench.${kind}`;
+  const send = publishers(kind);
+  // Each publish trial is drained (untimed) so every trial starts on an empty queue.
+  const publishTrial = (run: () => Promise<void>) => async () => {
+    const seconds = await timed(run);
+    await rawConsume(queue, N);
+    return seconds;
+  };
+  process.stderr.write(`publish, ${kind} queue, ${N} messages per trial\n`);
+  const publish = await interleaved(ROUNDS, { raw: publishTrial(send.raw), sdk: publishTrial(send.sdk), acm: publishTrial(send.acm) });
+  // Each consume trial starts on a queue filled (untimed) by raw amqplib.
+  const consumeTrial = (run: () => Promise<void>) => async () => {
+    await send.raw();
+    return timed(run);
+  };
+  process.stderr.write(`consume, ${kind} queue\n`);
+  const consume = await interleaved(ROUNDS, {
+    raw: consumeTrial(() => rawConsume(queue, N)),
+    sdk: consumeTrial(() => sdkConsume(kind, N)),
+  });
+  const rate = (seconds = Number.NaN) => N / seconds;
+  results[`${kind}_publish_raw_msgs_per_s`] = Math.round(rate(publish.raw));
+  results[`${kind}_publish_sdk_msgs_per_s`] = Math.round(rate(publish.sdk));
+  results[`${kind}_publish_acm_msgs_per_s`] = Math.round(rate(publish.acm));
+  results[`${kind}_publish_sdk_raw_ratio`] = round2(rate(publish.sdk) / rate(publish.raw));
+  results[`${kind}_publish_sdk_peer_ratio`] = round2(rate(publish.sdk) / rate(publish.acm));
+  results[`${kind}_consume_raw_msgs_per_s`] = Math.round(rate(consume.raw));
+  results[`${kind}_consume_sdk_msgs_per_s`] = Math.round(rate(consume.sdk));
+  results[`${kind}_consume_sdk_raw_ratio`] = round2(rate(consume.sdk) / rate(consume.raw));
+}
+
+// Latency from publish to handler at half the SDK's measured classic publish rate.
+{
+  const rate = Math.max(100, Math.round((results.classic_publish_sdk_msgs_per_s ?? 2000) / 2));
+  const count = Math.min(rate * 4, 20_000);
+  const latencies: number[] = [];
+  let seen = 0;
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const consumer = new Consumer<{ sentAt: number }>({
+    connection,
+    metrics: false,
+    prefetch: 500,
+    queue: findWorkQueue(topology, "classic")!,
+    handler: (message) => {
+      latencies.push(performance.now() + performance.timeOrigin - message.data.sentAt);
+      if (++seen === count) done();
+    },
+  });
+  await consumer.start();
+  const started = performance.now();
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    sends.push(publisher.publish("bench", "classic.x", { sentAt: performance.now() + performance.timeOrigin, pad: payload.text }));
+  }
+  await Promise.all(sends);
+  await finished;
+  await consumer.stop();
+  results.latency_rate_msgs_per_s = rate;
+  results.latency_p50_ms = round2(percentile(latencies, 50));
+  results.latency_p99_ms = round2(percentile(latencies, 99));
+}
+
+// Memory: RSS before and after RSS_MESSAGES through the SDK (publisher and consumer at once).
+{
+  globalThis.gc?.();
+  const before = process.memoryUsage().rss;
+  let seen = 0;
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const consumer = new Consumer({
+    connection,
+    metrics: messagingMetrics(registry),
+    prefetch: 500,
+    queue: findWorkQueue(topology, "classic")!,
+    handler: () => {
+      if (++seen === RSS_MESSAGES) done();
+    },
+  });
+  await consumer.start();
+  const started = performance.now();
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 250);
+  await inWindows(RSS_MESSAGES, () => publisher.publish("bench", "classic.x", payload, { type: "bench" }));
+  await finished;
+  clearInterval(sampler);
+  await consumer.stop();
+  globalThis.gc?.();
+  const after = process.memoryUsage().rss;
+  results.rss_messages = RSS_MESSAGES;
+  results.rss_before_mb = round2(before / 1e6);
+  results.rss_after_mb = round2(after / 1e6);
+  results.rss_peak_mb = round2(peak / 1e6);
+  results.rss_growth_mb = round2((after - before) / 1e6);
+  results.rss_pipeline_msgs_per_s = Math.round(RSS_MESSAGES / ((performance.now() - started) / 1000));
+}
+
+await acm.close();
+await raw.close();
+await publisher.close();
+await connection.close();
+await vhost.dispose();
+
+for (const [key, value] of Object.entries(results)) process.stdout.write(`${key.padEnd(36)} ${value}\n`);
+process.stdout.write(`${JSON.stringify({ bench: "messaging", messages_per_trial: N, rounds: ROUNDS, ...results })}\n`);
