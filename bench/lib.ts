@@ -10,7 +10,9 @@ export interface Trial {
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 export function percentile(values: readonly number[], p: number): number {
@@ -28,8 +30,13 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
  * Runs every contender once per round, `rounds` times, and returns each one's median seconds.
  * A contender returns the seconds of the part it measures (set-up and clean-up excluded).
  */
-export async function interleaved(rounds: number, contenders: Readonly<Record<string, () => Promise<number>>>): Promise<Record<string, number>> {
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+export async function interleaved(
+  rounds: number,
+  contenders: Readonly<Record<string, () => Promise<number>>>,
+): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = Object.fromEntries(
+    Object.keys(contenders).map((name) => [name, []]),
+  );
   for (let round = 1; round <= rounds; round++) {
     for (const [name, run] of Object.entries(contenders)) {
       const seconds = await run();

@@ -14,7 +14,9 @@ const RSS_MESSAGES = flag("rss-messages", quick ? 50_000 : 1_000_000);
 const ROUNDS = quick ? 1 : 3;
 const WINDOW = 1000;
 const payload = { text: "x".repeat(1024 - 80) };
-const body = Buffer.from(JSON.stringify({ v: 1, id: "raw", type: "bench", time: new Date().toISOString(), data: payload }));
+const body = Buffer.from(
+  JSON.stringify({ v: 1, id: "raw", type: "bench", time: new Date().toISOString(), data: payload }),
+);
 
 const vhost = await createTestVhost("bench");
 const topology = parseTopologySpec(`version: 1
@@ -44,12 +46,15 @@ async function inWindows(count: number, send: (i: number) => Promise<unknown>): 
 const publishers = (kind: string) => ({
   raw: async (): Promise<void> => {
     for (let start = 0; start < N; start += WINDOW) {
-      for (let i = 0; i < Math.min(WINDOW, N - start); i++) rawChannel.publish("bench", `${kind}.x`, body, { persistent: true });
+      for (let i = 0; i < Math.min(WINDOW, N - start); i++)
+        rawChannel.publish("bench", `${kind}.x`, body, { persistent: true });
       await rawChannel.waitForConfirms();
     }
   },
-  sdk: (): Promise<void> => inWindows(N, () => publisher.publish("bench", `${kind}.x`, payload, { type: "bench" })),
-  acm: (): Promise<void> => inWindows(N, () => acmChannel.publish("bench", `${kind}.x`, body, { persistent: true })),
+  sdk: (): Promise<void> =>
+    inWindows(N, () => publisher.publish("bench", `${kind}.x`, payload, { type: "bench" })),
+  acm: (): Promise<void> =>
+    inWindows(N, () => acmChannel.publish("bench", `${kind}.x`, body, { persistent: true })),
 });
 
 async function rawConsume(queue: string, count: number): Promise<void> {
@@ -97,7 +102,11 @@ for (const kind of ["classic", "quorum"]) {
     return seconds;
   };
   process.stderr.write(`publish, ${kind} queue, ${N} messages per trial\n`);
-  const publish = await interleaved(ROUNDS, { raw: publishTrial(send.raw), sdk: publishTrial(send.sdk), acm: publishTrial(send.acm) });
+  const publish = await interleaved(ROUNDS, {
+    raw: publishTrial(send.raw),
+    sdk: publishTrial(send.sdk),
+    acm: publishTrial(send.acm),
+  });
   // Each consume trial starts on a queue filled (untimed) by raw amqplib.
   const consumeTrial = (run: () => Promise<void>) => async () => {
     await send.raw();
@@ -146,7 +155,12 @@ for (const kind of ["classic", "quorum"]) {
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    sends.push(publisher.publish("bench", "classic.x", { sentAt: performance.now() + performance.timeOrigin, pad: payload.text }));
+    sends.push(
+      publisher.publish("bench", "classic.x", {
+        sentAt: performance.now() + performance.timeOrigin,
+        pad: payload.text,
+      }),
+    );
   }
   await Promise.all(sends);
   await finished;
@@ -201,4 +215,6 @@ await connection.close();
 await vhost.dispose();
 
 for (const [key, value] of Object.entries(results)) process.stdout.write(`${key.padEnd(36)} ${value}\n`);
-process.stdout.write(`${JSON.stringify({ bench: "messaging", messages_per_trial: N, rounds: ROUNDS, ...results })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ bench: "messaging", messages_per_trial: N, rounds: ROUNDS, ...results })}\n`,
+);

@@ -348,26 +348,40 @@ export class ObjectStore {
     bucket: string,
     options: { prefix?: string } = {},
   ): AsyncGenerator<ObjectVersion> {
+    // Paginated here rather than by minio-js' listObjects, which sends the key and version-id
+    // markers of the next page unescaped: any key with '/' then fails with SignatureDoesNotMatch.
+    let keyMarker = "";
+    let versionIdMarker = "";
     try {
-      for await (const raw of this.client.listObjects(bucket, options.prefix ?? "", true, {
-        IncludeVersion: true,
-      })) {
-        const item = raw as typeof raw & {
-          versionId?: string;
-          isLatest?: boolean;
-          isDeleteMarker?: boolean;
-          name?: string;
-        };
-        if (!item.name) continue;
-        yield {
-          key: item.name,
-          versionId: item.versionId ?? "null",
-          isLatest: Boolean(item.isLatest),
-          isDeleteMarker: Boolean(item.isDeleteMarker),
-          size: item.size ?? 0,
-          etag: String(item.etag ?? "").replace(/"/g, ""),
-          lastModified: item.lastModified ?? new Date(0),
-        };
+      for (;;) {
+        const page = await this.client.listObjectsQuery(bucket, options.prefix ?? "", "", {
+          IncludeVersion: true,
+          MaxKeys: 1000,
+          Delimiter: "",
+          keyMarker: rfc3986(keyMarker),
+          versionIdMarker: rfc3986(versionIdMarker),
+        });
+        for (const raw of page.objects) {
+          const item = raw as typeof raw & {
+            versionId?: string;
+            isLatest?: boolean;
+            isDeleteMarker?: boolean;
+            name?: string;
+          };
+          if (!item.name) continue;
+          yield {
+            key: item.name,
+            versionId: item.versionId ?? "null",
+            isLatest: Boolean(item.isLatest),
+            isDeleteMarker: Boolean(item.isDeleteMarker),
+            size: item.size ?? 0,
+            etag: String(item.etag ?? "").replace(/"/g, ""),
+            lastModified: item.lastModified ?? new Date(0),
+          };
+        }
+        if (!page.isTruncated) return;
+        keyMarker = page.keyMarker ?? "";
+        versionIdMarker = page.versionIdMarker ?? "";
       }
     } catch (error) {
       throw translateS3Error(error, "list versions", bucket);
@@ -500,4 +514,12 @@ function putHeaders(options: PutObjectOptions): Record<string, string> {
   // Ceph RGW compares the etag as written, and answers 412 to a quoted one: send it bare.
   if (options.ifMatch) headers["If-Match"] = options.ifMatch.replace(/"/g, "");
   return headers;
+}
+
+/** Query-string escaping as SigV4 signs it (encodeURIComponent leaves !'()* alone). */
+function rfc3986(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }

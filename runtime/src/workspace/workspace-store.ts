@@ -190,20 +190,36 @@ export class WorkspaceStore {
     return this.commit(workspace, { delete: [path] }, options);
   }
 
-  /** Uploads a blob if absent (content-addressed, so a present one is the same bytes). */
-  async putBlob(workspace: string, content: FileContent | Readable, known?: FileEntry): Promise<FileEntry> {
-    if (known) {
-      const key = this.#blobKey(workspace, known.sha256);
-      if (!(await this.#store.exists(this.#options.blobBucket, key)))
-        await this.#store.putObject(this.#options.blobBucket, key, content);
-      return known;
-    }
+  /**
+   * Uploads a blob if absent (content-addressed, so a present one is the same bytes). `present`
+   * says what the caller already knows (see blobIndex), saving a HEAD request per file.
+   */
+  async putBlob(
+    workspace: string,
+    content: FileContent | Readable,
+    known?: FileEntry,
+    options: { present?: boolean } = {},
+  ): Promise<FileEntry> {
+    const upload = async (entry: FileEntry, body: FileContent | Readable) => {
+      const key = this.#blobKey(workspace, entry.sha256);
+      const present = options.present ?? (await this.#store.exists(this.#options.blobBucket, key));
+      if (!present) await this.#store.putObject(this.#options.blobBucket, key, body);
+      return entry;
+    };
+    if (known) return upload(known, content);
     const buffer = Buffer.isBuffer(content) ? content : Buffer.from(content as string);
-    const entry = { sha256: sha256(buffer), size: buffer.length };
-    const key = this.#blobKey(workspace, entry.sha256);
-    if (!(await this.#store.exists(this.#options.blobBucket, key)))
-      await this.#store.putObject(this.#options.blobBucket, key, buffer);
-    return entry;
+    return upload({ sha256: sha256(buffer), size: buffer.length }, buffer);
+  }
+
+  /** The hashes of every blob the workspace already has: one listing instead of a HEAD per file. */
+  async blobIndex(workspace: string): Promise<Set<string>> {
+    const hashes = new Set<string>();
+    for await (const object of this.#store.listObjects(this.#options.blobBucket, {
+      prefix: `${this.#prefix(workspace)}blobs/`,
+    })) {
+      hashes.add(object.key.slice(object.key.lastIndexOf("/") + 1));
+    }
+    return hashes;
   }
 
   /**

@@ -1,0 +1,200 @@
+// npm run bench:storage [-- --quick]
+// Workspace push/sync and large transfers of the SDK against rclone, awscli and a plain minio-js
+// loop, same run, same S3 gateway (scripts/services.sh), trials interleaved.
+import { execFile } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
+import { readEnv, requireS3Credentials } from "../runtime/src/env.ts";
+import { ObjectStore } from "../runtime/src/storage/index.ts";
+import { emptyBucket } from "../runtime/src/testing/s3.ts";
+import { pushDirectory, WorkspaceStore } from "../runtime/src/workspace/index.ts";
+import { interleaved, quick, round2, timed } from "./lib.ts";
+
+const run = promisify(execFile);
+const env = readEnv();
+const { accessKey, secretKey } = requireS3Credentials(env);
+const FILES = quick ? 200 : 2000;
+const CHANGED = quick ? 5 : 20;
+const BIG = (quick ? 64 : 256) * 1024 * 1024;
+const ROUNDS = quick ? 1 : 3;
+
+const toolEnv = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: accessKey,
+  AWS_SECRET_ACCESS_KEY: secretKey,
+  AWS_DEFAULT_REGION: env.AIOS_S3_REGION,
+};
+delete (toolEnv as NodeJS.ProcessEnv).AWS_CA_BUNDLE; // rclone fails with LoadCustomCABundleError while it is set
+const rcloneEnv = {
+  ...toolEnv,
+  RCLONE_CONFIG_BENCH_TYPE: "s3",
+  RCLONE_CONFIG_BENCH_PROVIDER: "Ceph",
+  RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: accessKey,
+  RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: secretKey,
+  RCLONE_CONFIG_BENCH_ENDPOINT: env.AIOS_S3_ENDPOINT,
+  RCLONE_CONFIG_BENCH_REGION: env.AIOS_S3_REGION,
+};
+const rclone = (...args: string[]) => run("rclone", args, { env: rcloneEnv, maxBuffer: 1 << 26 });
+const aws = (...args: string[]) =>
+  run("/usr/bin/aws", ["--endpoint-url", env.AIOS_S3_ENDPOINT, ...args], {
+    env: toolEnv,
+    maxBuffer: 1 << 26,
+  });
+
+const store = new ObjectStore({
+  endpoint: env.AIOS_S3_ENDPOINT,
+  accessKey,
+  secretKey,
+  region: env.AIOS_S3_REGION,
+  concurrency: 8,
+});
+const suffix = randomUUID().slice(0, 8);
+const tools = `bench-tools-${suffix}`;
+const blobs = `bench-blobs-${suffix}`;
+const refs = `bench-refs-${suffix}`;
+await store.client.makeBucket(tools);
+await store.client.makeBucket(blobs);
+await store.client.setBucketVersioning(blobs, { Status: "Enabled" });
+await store.client.makeBucket(refs);
+const workspaces = new WorkspaceStore({ store, blobBucket: blobs, refBucket: refs, concurrency: 32 });
+
+const root = await mkdtemp(join(tmpdir(), "aios-bench-"));
+const dir = join(root, "files");
+for (let i = 0; i < FILES; i++) {
+  await mkdir(join(dir, `folder${i % 20}`), { recursive: true });
+  await writeFile(join(dir, `folder${i % 20}`, `file${i}.bin`), randomBytes(4096));
+}
+const localFiles = (await readdir(dir, { recursive: true, withFileTypes: true }))
+  .filter((e) => e.isFile())
+  .map((e) => join(e.parentPath, e.name));
+let generation = 0;
+async function changeSome(): Promise<void> {
+  generation++;
+  for (let i = 0; i < CHANGED; i++)
+    await writeFile(join(dir, `folder${i % 20}`, `file${i}.bin`), randomBytes(4096));
+}
+
+async function minioLoop(prefix: string): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < localFiles.length) {
+        const file = localFiles[next++] as string;
+        await store.client.fPutObject(tools, `${prefix}/${file.slice(dir.length + 1)}`, file);
+      }
+    }),
+  );
+}
+
+const results: Record<string, number> = {};
+process.stderr.write(`full push: ${FILES} files of 4 KiB in 20 folders\n`);
+const full = await interleaved(ROUNDS, {
+  rclone: () =>
+    timed(() => rclone("copy", "--transfers", "32", dir, `bench:${tools}/rclone-${randomUUID()}`)),
+  aws: () => timed(() => aws("s3", "sync", "--only-show-errors", dir, `s3://${tools}/aws-${randomUUID()}`)),
+  minio_loop: () => timed(() => minioLoop(`minio-${randomUUID()}`)),
+  sdk_push: async () => {
+    const ws = `bench-${randomUUID().slice(0, 8)}`;
+    await workspaces.create(ws, { author: "bench" });
+    await rm(join(dir, ".aios-sync.json"), { force: true });
+    return timed(() => pushDirectory(workspaces, ws, dir, { concurrency: 32, maxDelete: FILES }));
+  },
+});
+
+process.stderr.write(`re-sync after changing ${CHANGED} files\n`);
+const awsTarget = `s3://${tools}/aws-resync`;
+const rcloneTarget = `bench:${tools}/rclone-resync`;
+const ws = `bench-resync-${suffix}`;
+await workspaces.create(ws, { author: "bench" });
+await rm(join(dir, ".aios-sync.json"), { force: true });
+await aws("s3", "sync", "--only-show-errors", dir, awsTarget);
+await rclone("sync", "--transfers", "32", dir, rcloneTarget);
+await pushDirectory(workspaces, ws, dir, { concurrency: 32, maxDelete: FILES });
+const resync = await interleaved(ROUNDS, {
+  aws: async () => {
+    await changeSome();
+    return timed(() =>
+      aws("s3", "sync", "--only-show-errors", "--exclude", ".aios-sync.json", dir, awsTarget),
+    );
+  },
+  rclone: async () => {
+    await changeSome();
+    return timed(() =>
+      rclone("sync", "--transfers", "32", "--exclude", ".aios-sync.json", dir, rcloneTarget),
+    );
+  },
+  sdk_sync: async () => {
+    await changeSome();
+    return timed(() => pushDirectory(workspaces, ws, dir, { concurrency: 32 }));
+  },
+});
+
+process.stderr.write(`one ${BIG / 1024 / 1024} MiB file\n`);
+const bigFile = join(root, "big.bin");
+await writeFile(bigFile, randomBytes(BIG));
+let peakGrowth = 0;
+async function sampled<T>(work: () => Promise<T>): Promise<T> {
+  globalThis.gc?.();
+  const before = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakGrowth = Math.max(peakGrowth, process.memoryUsage().rss - before);
+  }, 50);
+  try {
+    return await work();
+  } finally {
+    clearInterval(sampler);
+  }
+}
+const sink = () => new Writable({ write: (_chunk, _encoding, callback) => callback() });
+await store.putObject(tools, "big/source.bin", createReadStream(bigFile));
+const big = await interleaved(ROUNDS, {
+  rclone_upload: () => timed(() => rclone("copyto", bigFile, `bench:${tools}/big/rclone.bin`)),
+  aws_upload: () => timed(() => aws("s3", "cp", "--only-show-errors", bigFile, `s3://${tools}/big/aws.bin`)),
+  minio_upload: () => timed(() => store.client.putObject(tools, "big/minio.bin", createReadStream(bigFile))),
+  sdk_upload: () =>
+    sampled(() => timed(() => store.putObject(tools, "big/sdk.bin", createReadStream(bigFile)))),
+  minio_download: () =>
+    timed(async () => pipeline(await store.client.getObject(tools, "big/source.bin"), sink())),
+  sdk_download: () => sampled(() => timed(() => store.downloadTo(tools, "big/source.bin", sink()))),
+});
+
+results.files = FILES;
+results.full_rclone_s = round2(full.rclone ?? 0);
+results.full_aws_s = round2(full.aws ?? 0);
+results.full_minio_loop_s = round2(full.minio_loop ?? 0);
+results.full_sdk_push_s = round2(full.sdk_push ?? 0);
+results.resync_aws_s = round2(resync.aws ?? 0);
+results.resync_rclone_s = round2(resync.rclone ?? 0);
+results.resync_sdk_s = round2(resync.sdk_sync ?? 0);
+results.big_mib = BIG / 1024 / 1024;
+for (const key of [
+  "rclone_upload",
+  "aws_upload",
+  "minio_upload",
+  "sdk_upload",
+  "minio_download",
+  "sdk_download",
+])
+  results[`big_${key}_s`] = round2(big[key] ?? 0);
+results.push_speedup_vs_rclone = round2((full.rclone ?? 0) / (full.sdk_push ?? 1));
+results.resync_speedup_vs_aws = round2((resync.aws ?? 0) / (resync.sdk_sync ?? 1));
+results.resync_speedup_vs_full = round2((full.sdk_push ?? 0) / (resync.sdk_sync ?? 1));
+results.upload_speedup_vs_rclone = round2((big.rclone_upload ?? 0) / (big.sdk_upload ?? 1));
+results.download_speedup_vs_minio = round2((big.minio_download ?? 0) / (big.sdk_download ?? 1));
+results.sdk_peak_rss_growth_mib = round2(peakGrowth / 1024 / 1024);
+
+for (const bucket of [tools, blobs, refs]) {
+  await emptyBucket(store, bucket);
+  await store.client.removeBucket(bucket);
+}
+await rm(root, { recursive: true, force: true });
+void generation;
+
+for (const [key, value] of Object.entries(results)) process.stdout.write(`${key.padEnd(32)} ${value}\n`);
+process.stdout.write(`${JSON.stringify({ bench: "storage", rounds: ROUNDS, ...results })}\n`);
