@@ -72,13 +72,17 @@ async function execute(
   const tick = (path: string) => options.onProgress?.({ done: ++done, total, path });
 
   const put: Record<string, FileEntry> = {};
+  const present = plan.upload.length > 0 ? await workspaces.blobIndex(workspace) : new Set<string>();
   await inParallel(plan.upload, concurrency, async (path) => {
     const entry = local[path] as FileEntry;
-    put[renames[path] ?? path] = await workspaces.putBlob(
-      workspace,
-      createReadStream(localPath(dir, path)),
-      entry,
-    );
+    // Small files are read whole: one buffer is cheaper than a stream per file.
+    const body =
+      entry.size <= 1024 * 1024
+        ? await readFile(localPath(dir, path))
+        : createReadStream(localPath(dir, path));
+    put[renames[path] ?? path] = await workspaces.putBlob(workspace, body, entry, {
+      present: present.has(entry.sha256),
+    });
     tick(path);
   });
   await inParallel(plan.download, concurrency, async (path) => {
