@@ -4,6 +4,7 @@
 import {
   type ConnectionManager,
   Consumer,
+  type MessagingMetrics,
   findWorkQueue,
   NonRetryableError,
   Publisher,
@@ -33,11 +34,14 @@ export async function startWorker(options: {
   readonly agentType: "coder" | "reviewer";
   readonly connection: ConnectionManager;
   readonly topology: ResolvedTopology;
+  readonly metrics?: MessagingMetrics;
   readonly log?: (line: string) => void;
 }): Promise<AgentHandle> {
   const log = options.log ?? console.log;
-  const events = new Publisher({ connection: options.connection, source: options.agentType });
+  const metrics = options.metrics ? { metrics: options.metrics } : {};
+  const events = new Publisher({ connection: options.connection, source: options.agentType, ...metrics });
   const consumer = new Consumer<Task>({
+    ...metrics,
     connection: options.connection,
     queue: workQueue(options.topology, options.agentType),
     schema: Task,
@@ -77,11 +81,14 @@ export async function startPlanner(options: {
     readonly task: Task;
   }[];
   readonly onDone?: (done: TaskDone) => void;
+  readonly metrics?: MessagingMetrics;
   readonly log?: (line: string) => void;
 }): Promise<AgentHandle> {
   const log = options.log ?? console.log;
-  const publisher = new Publisher({ connection: options.connection, source: "planner", schemas: {} });
+  const metrics = options.metrics ? { metrics: options.metrics } : {};
+  const publisher = new Publisher({ connection: options.connection, source: "planner", ...metrics });
   const inbox = new Consumer<TaskDone>({
+    ...metrics,
     connection: options.connection,
     queue: workQueue(options.topology, "planner"),
     schema: TaskDone,

@@ -16,7 +16,7 @@ import { EXAMPLE_TASKS, startPlanner, startWorker } from "./agents.ts";
 const env = readEnv();
 const topology = await loadTopologySpec(process.env.AIOS_TOPOLOGY_FILE ?? "config/messaging.yaml");
 const registry = createMetricsRegistry({ agent: "examples" });
-messagingMetrics(registry);
+const metrics = messagingMetrics(registry);
 const connection = new ConnectionManager({
   urls: env.AIOS_AMQP_URL,
   topology,
@@ -41,9 +41,9 @@ const unregister = targetsDir
 console.log(`examples: health ${health.url}/health, metrics ${health.url}/metrics`);
 
 const agents = [
-  await startWorker({ agentType: "coder", connection, topology }),
-  await startWorker({ agentType: "reviewer", connection, topology }),
-  await startPlanner({ connection, topology, tasks: EXAMPLE_TASKS }),
+  await startWorker({ agentType: "coder", connection, topology, metrics }),
+  await startWorker({ agentType: "reviewer", connection, topology, metrics }),
+  await startPlanner({ connection, topology, tasks: EXAMPLE_TASKS, metrics }),
 ];
 console.log(
   "examples: running; the poison task reaches agents.coder.dlq after its retries (npm run aios -- dlq list coder)",

@@ -315,10 +315,7 @@ export class Publisher {
       return;
     }
     this.#inFlight.delete(pending);
-    this.#metrics?.publishConfirmSeconds.observe(
-      { exchange: pending.exchange },
-      (performance.now() - pending.sentAt) / 1000,
-    );
+    this.#confirmTimer(pending.exchange)?.observe((performance.now() - pending.sentAt) / 1000);
     const returned = this.#returned.get(pending.messageId);
     if (returned !== undefined) {
       this.#returned.delete(pending.messageId);
@@ -339,9 +336,34 @@ export class Publisher {
     if (pending.settled) return;
     pending.settled = true;
     this.#inFlight.delete(pending);
-    if (outcome) this.#metrics?.published.inc({ exchange: pending.exchange, outcome });
+    if (outcome) this.#publishedCounter(pending.exchange, outcome)?.inc();
     if (error) pending.reject(error);
     else pending.resolve({ messageId: pending.messageId });
+  }
+
+  // Label lookups hash their arguments on every call; per-message metrics reuse the children.
+  readonly #timers = new Map<string, { observe(value: number): void }>();
+  readonly #counters = new Map<string, { inc(): void }>();
+
+  #confirmTimer(exchange: string): { observe(value: number): void } | undefined {
+    if (!this.#metrics) return undefined;
+    let timer = this.#timers.get(exchange);
+    if (!timer) {
+      timer = this.#metrics.publishConfirmSeconds.labels({ exchange });
+      this.#timers.set(exchange, timer);
+    }
+    return timer;
+  }
+
+  #publishedCounter(exchange: string, outcome: string): { inc(): void } | undefined {
+    if (!this.#metrics) return undefined;
+    const key = `${exchange}\u0000${outcome}`;
+    let counter = this.#counters.get(key);
+    if (!counter) {
+      counter = this.#metrics.published.labels({ exchange, outcome });
+      this.#counters.set(key, counter);
+    }
+    return counter;
   }
 
   #expire(): void {
