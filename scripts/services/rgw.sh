@@ -32,7 +32,8 @@ log_file = $CEPH_LOG_DIR/\$name.log
 mon_data = $CEPH_DIR/mon/\$cluster-\$id
 osd_data = $CEPH_DIR/osd/\$cluster-\$id
 osd_objectstore = memstore
-memstore_device_bytes = 4294967296
+# RAM is only used as data is written; the cap just has to exceed what tests and benchmarks keep.
+memstore_device_bytes = 12884901888
 osd_pool_default_size = 1
 osd_pool_default_min_size = 1
 osd_pool_default_pg_num = 8
@@ -59,6 +60,10 @@ rgw_frontends = beast endpoint=127.0.0.1:7480
 rgw_dns_name = 127.0.0.1
 # Dev only: a lifecycle "day" lasts 10 s, so expiry rules can be tested (then: radosgw-admin lc process).
 rgw_lc_debug_interval = 10
+# Dev only: reclaim overwritten and deleted data within a minute, not after the default two
+# hours; otherwise benchmarks that rewrite large objects fill the memstore OSD.
+rgw_gc_obj_min_wait = 30
+rgw_gc_processor_period = 30
 CONF
 }
 

@@ -3,12 +3,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConnectionManager, Consumer, Publisher } from "../messaging/index.ts";
+import { ConnectionManager } from "../messaging/index.ts";
 import { createTestVhost, type TestVhost } from "../testing/broker.ts";
 import { runCli } from "../testing/cli.ts";
-import { eventually } from "../testing/messaging.ts";
+import { deadLetterAll } from "../testing/messaging.ts";
 import { emptyBucket, testObjectStore } from "../testing/s3.ts";
-import { findWorkQueue, parseTopologySpec } from "../topology/index.ts";
+import { parseTopologySpec } from "../topology/index.ts";
 
 const suffix = randomUUID().slice(0, 8);
 
@@ -140,22 +140,10 @@ queues:
     );
     const connection = new ConnectionManager({ urls: vhost.amqpUrl, topology });
     await connection.connect();
-    const publisher = new Publisher({ connection, metrics: false });
-    let failures = 0;
-    const consumer = new Consumer({
-      connection,
-      metrics: false,
-      queue: findWorkQueue(topology, "coder")!,
-      handler: () => {
-        failures++;
-        throw new Error("boom");
-      },
-    });
-    await consumer.start();
-    for (const n of [1, 2]) await publisher.publish("aios.tasks", "coder.run", { n }, { messageId: `m${n}` });
-    await eventually(() => failures === 2);
-    await consumer.stop();
-    await publisher.close();
+    await deadLetterAll(connection, topology, "coder", [
+      { routingKey: "coder.run", data: { n: 1 }, messageId: "m1" },
+      { routingKey: "coder.run", data: { n: 2 }, messageId: "m2" },
+    ]);
     await connection.close();
 
     const args = ["-f", specFile, "--url", vhost.amqpUrl];

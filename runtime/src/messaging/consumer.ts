@@ -57,6 +57,13 @@ interface InFlight {
 export class Consumer<T = unknown> {
   readonly #options: ConsumerOptions<T>;
   readonly #metrics: MessagingMetrics | undefined;
+  readonly #bound:
+    | {
+        readonly inFlight: { inc(): void; dec(): void };
+        readonly handlerSeconds: { observe(value: number): void };
+        readonly consumed: Map<string, { inc(): void }>;
+      }
+    | undefined;
   readonly #logger: Logger;
   readonly #inFlight = new Set<InFlight>();
   #channel: Channel | undefined;
@@ -70,6 +77,13 @@ export class Consumer<T = unknown> {
   constructor(options: ConsumerOptions<T>) {
     this.#options = options;
     this.#metrics = options.metrics === false ? undefined : (options.metrics ?? messagingMetrics());
+    // The queue label never changes: bind the children once instead of hashing labels per message.
+    const queue = options.queue.queue;
+    this.#bound = this.#metrics && {
+      inFlight: this.#metrics.inFlight.labels({ queue }),
+      handlerSeconds: this.#metrics.handlerSeconds.labels({ queue }),
+      consumed: new Map(),
+    };
     this.#logger = options.logger ?? createLogger({ name: "aios.consumer" });
     this.#slots = options.concurrency ?? options.prefetch ?? 20;
   }
@@ -175,14 +189,13 @@ export class Consumer<T = unknown> {
     message: ConsumeMessage,
     signal: AbortSignal,
   ): Promise<void> {
-    const queue = this.#options.queue.queue;
     const decoded = decodeEnvelope<T>(message.content, this.#options.schema);
     if (!decoded.ok) {
       await this.#deadLetter(channel, publishChannel, message, decoded.error, decoded.reason);
       return;
     }
     const attempt = attemptsOf(message.properties.headers) + 1;
-    this.#metrics?.inFlight.inc({ queue });
+    this.#bound?.inFlight.inc();
     const started = performance.now();
     try {
       await this.#options.handler(
@@ -215,8 +228,8 @@ export class Consumer<T = unknown> {
         }
       }
     } finally {
-      this.#metrics?.inFlight.dec({ queue });
-      this.#metrics?.handlerSeconds.observe({ queue }, (performance.now() - started) / 1000);
+      this.#bound?.inFlight.dec();
+      this.#bound?.handlerSeconds.observe((performance.now() - started) / 1000);
     }
   }
 
@@ -281,6 +294,16 @@ export class Consumer<T = unknown> {
     }
   }
 
+  #countConsumed(outcome: string): void {
+    if (!this.#bound || !this.#metrics) return;
+    let counter = this.#bound.consumed.get(outcome);
+    if (!counter) {
+      counter = this.#metrics.consumed.labels({ queue: this.queue, outcome });
+      this.#bound.consumed.set(outcome, counter);
+    }
+    counter.inc();
+  }
+
   #settle(
     channel: Channel,
     message: ConsumeMessage,
@@ -292,7 +315,7 @@ export class Consumer<T = unknown> {
     try {
       if (action === "ack") channel.ack(message);
       else channel.nack(message, false, action === "requeue");
-      this.#metrics?.consumed.inc({ queue: this.queue, outcome: outcome ?? action });
+      this.#countConsumed(outcome ?? action);
     } catch (error) {
       this.#logger.warn(
         { err: (error as Error).message },

@@ -1,7 +1,7 @@
 import amqp from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestVhost, type TestVhost } from "../testing/broker.ts";
-import { eventually, testTopology } from "../testing/messaging.ts";
+import { deadLetterAll, eventually, testTopology } from "../testing/messaging.ts";
 import { findWorkQueue, type ResolvedTopology } from "../topology/index.ts";
 import { ConnectionManager } from "./connection-manager.ts";
 import { Consumer } from "./consumer.ts";
@@ -30,23 +30,18 @@ describe("dead-letter tooling, RPC and idempotency on a real broker", () => {
     await vhost?.dispose();
   });
 
-  async function failEverything(count: number): Promise<void> {
-    let failures = 0;
-    const consumer = new Consumer({
+  const failEverything = (count: number) =>
+    deadLetterAll(
       connection,
-      metrics: false,
-      queue: findWorkQueue(topology, "coder")!,
-      handler: () => {
-        failures++;
-        throw new Error("tool crashed");
-      },
-    });
-    await consumer.start();
-    for (let n = 0; n < count; n++)
-      await publisher.publish("aios.tasks", "coder.implement", { n }, { messageId: `task-${n}` });
-    await eventually(() => failures === count, 5000, "every handler failed");
-    await consumer.stop();
-  }
+      topology,
+      "coder",
+      Array.from({ length: count }, (_, n) => ({
+        routingKey: "coder.implement",
+        data: { n },
+        messageId: `task-${n}`,
+      })),
+      "tool crashed",
+    );
 
   it("lists dead letters with their story, without removing them", async () => {
     await failEverything(2);

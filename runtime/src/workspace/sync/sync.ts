@@ -118,18 +118,25 @@ async function finish(workspaces: WorkspaceStore, workspace: string, dir: string
   });
 }
 
-/** Makes the workspace equal to the directory, sending only files whose content changed. */
-export async function pushDirectory(
-  workspaces: WorkspaceStore,
-  workspace: string,
-  dir: string,
-  options: SyncOptions = {},
-): Promise<SyncResult> {
+/** Both sides as they are now: the directory (hashes cached), the workspace head and its files. */
+async function bothSides(workspaces: WorkspaceStore, workspace: string, dir: string) {
   const state = await readState(dir);
   const { manifest: local } = await scanDirectory(dir, state?.cache);
   const { commit: head } = await workspaces.head(workspace);
   const remote = await workspaces.manifest(workspace, head);
-  const plan = planPush(local, remote);
+  return { state, local, head, remote };
+}
+
+/** One-way: plan with `planner`, guard deletes, then (unless dry run) transfer and record the state. */
+async function oneWay(
+  workspaces: WorkspaceStore,
+  workspace: string,
+  dir: string,
+  options: SyncOptions,
+  planner: typeof planPush,
+): Promise<SyncResult> {
+  const { local, head, remote } = await bothSides(workspaces, workspace, dir);
+  const plan = planner(local, remote);
   guardDeletes(plan, options.maxDelete ?? 100);
   if (options.dryRun) return { plan, commit: undefined };
   const commit = await execute(workspaces, workspace, dir, plan, local, remote, head, options);
@@ -137,23 +144,24 @@ export async function pushDirectory(
   return { plan, commit };
 }
 
-/** Makes the directory equal to the workspace (files written atomically). */
-export async function pullDirectory(
+/** Makes the workspace equal to the directory, sending only files whose content changed. */
+export function pushDirectory(
   workspaces: WorkspaceStore,
   workspace: string,
   dir: string,
   options: SyncOptions = {},
 ): Promise<SyncResult> {
-  const state = await readState(dir);
-  const { manifest: local } = await scanDirectory(dir, state?.cache);
-  const { commit: head } = await workspaces.head(workspace);
-  const remote = await workspaces.manifest(workspace, head);
-  const plan = planPull(local, remote);
-  guardDeletes(plan, options.maxDelete ?? 100);
-  if (options.dryRun) return { plan, commit: undefined };
-  await execute(workspaces, workspace, dir, plan, local, remote, head, options);
-  await finish(workspaces, workspace, dir);
-  return { plan, commit: undefined };
+  return oneWay(workspaces, workspace, dir, options, planPush);
+}
+
+/** Makes the directory equal to the workspace (files written atomically). */
+export function pullDirectory(
+  workspaces: WorkspaceStore,
+  workspace: string,
+  dir: string,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  return oneWay(workspaces, workspace, dir, options, planPull);
 }
 
 /** Two-way sync against the last synced state: each side gets the other's changes. */
@@ -163,11 +171,8 @@ export async function syncDirectory(
   dir: string,
   options: SyncOptions = {},
 ): Promise<SyncResult> {
-  const state = await readState(dir);
+  const { state, local, head, remote } = await bothSides(workspaces, workspace, dir);
   const base = state?.workspace === workspace ? state.manifest : {};
-  const { manifest: local } = await scanDirectory(dir, state?.cache);
-  const { commit: head } = await workspaces.head(workspace);
-  const remote = await workspaces.manifest(workspace, head);
   let plan = planTwoWay(base, local, remote);
   const renames: Record<string, string> = {};
   if (plan.conflicts.length > 0) {
