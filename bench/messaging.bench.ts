@@ -71,24 +71,35 @@ async function rawConsume(queue: string, count: number): Promise<void> {
   await channel.close();
 }
 
-async function sdkConsume(queue: string, count: number): Promise<void> {
+/** An SDK consumer on the work queue of `agentType` whose `finished` resolves after `count` messages. */
+async function countingConsumer<T>(
+  agentType: string,
+  count: number,
+  options: { onMessage?: (data: T) => void; metrics?: boolean } = {},
+) {
   let seen = 0;
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
     done = resolve;
   });
-  const consumer = new Consumer({
+  const consumer = new Consumer<T>({
     connection,
-    metrics: messagingMetrics(registry),
+    metrics: options.metrics === false ? false : messagingMetrics(registry),
     prefetch: 500,
-    queue: findWorkQueue(topology, queue)!,
-    handler: () => {
+    queue: findWorkQueue(topology, agentType)!,
+    handler: (message) => {
+      options.onMessage?.(message.data);
       if (++seen === count) done();
     },
   });
   await consumer.start();
-  await finished;
-  await consumer.stop();
+  return { finished, stop: () => consumer.stop() };
+}
+
+async function sdkConsume(agentType: string, count: number): Promise<void> {
+  const counting = await countingConsumer(agentType, count);
+  await counting.finished;
+  await counting.stop();
 }
 
 const results: Record<string, number> = {};
@@ -133,22 +144,10 @@ for (const kind of ["classic", "quorum"]) {
   const rate = Math.max(100, Math.round((results.classic_publish_sdk_msgs_per_s ?? 2000) / 2));
   const count = Math.min(rate * 4, 20_000);
   const latencies: number[] = [];
-  let seen = 0;
-  let done: () => void = () => {};
-  const finished = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  const consumer = new Consumer<{ sentAt: number }>({
-    connection,
+  const counting = await countingConsumer<{ sentAt: number }>("classic", count, {
     metrics: false,
-    prefetch: 500,
-    queue: findWorkQueue(topology, "classic")!,
-    handler: (message) => {
-      latencies.push(performance.now() + performance.timeOrigin - message.data.sentAt);
-      if (++seen === count) done();
-    },
+    onMessage: (data) => latencies.push(performance.now() + performance.timeOrigin - data.sentAt),
   });
-  await consumer.start();
   const started = performance.now();
   const sends: Promise<unknown>[] = [];
   for (let i = 0; i < count; i++) {
@@ -163,8 +162,8 @@ for (const kind of ["classic", "quorum"]) {
     );
   }
   await Promise.all(sends);
-  await finished;
-  await consumer.stop();
+  await counting.finished;
+  await counting.stop();
   results.latency_rate_msgs_per_s = rate;
   results.latency_p50_ms = round2(percentile(latencies, 50));
   results.latency_p99_ms = round2(percentile(latencies, 99));
@@ -174,30 +173,16 @@ for (const kind of ["classic", "quorum"]) {
 {
   globalThis.gc?.();
   const before = process.memoryUsage().rss;
-  let seen = 0;
-  let done: () => void = () => {};
-  const finished = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  const consumer = new Consumer({
-    connection,
-    metrics: messagingMetrics(registry),
-    prefetch: 500,
-    queue: findWorkQueue(topology, "classic")!,
-    handler: () => {
-      if (++seen === RSS_MESSAGES) done();
-    },
-  });
-  await consumer.start();
+  const counting = await countingConsumer("classic", RSS_MESSAGES);
   const started = performance.now();
   let peak = before;
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 250);
   await inWindows(RSS_MESSAGES, () => publisher.publish("bench", "classic.x", payload, { type: "bench" }));
-  await finished;
+  await counting.finished;
   clearInterval(sampler);
-  await consumer.stop();
+  await counting.stop();
   globalThis.gc?.();
   const after = process.memoryUsage().rss;
   results.rss_messages = RSS_MESSAGES;

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 
@@ -54,4 +55,21 @@ export class YamlSpecDocument {
 /** `queues[2].bindings[0].exchange` */
 export function formatPath(path: readonly (string | number)[]): string {
   return path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? key : `.${key}`)).join("");
+}
+
+/** Reads a spec file; an unreadable one becomes the caller's typed error, naming the file. */
+export async function readSpecFile(
+  path: string,
+  toError: (problem: YamlSpecProblem & { file: string }) => Error,
+): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw toError({
+      file: path,
+      path: "",
+      line: undefined,
+      message: `cannot read the file: ${(error as Error).message}`,
+    });
+  }
 }

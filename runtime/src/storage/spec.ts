@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { AiosError } from "../errors.ts";
-import { YamlSpecDocument } from "../yaml-spec.ts";
+import { readSpecFile, YamlSpecDocument } from "../yaml-spec.ts";
 
 // S3's bucket-name rules, the strictest common subset (AWS, MinIO, Ceph RGW).
 const bucketName = z
@@ -106,15 +105,6 @@ export function parseStorageSpec(text: string, options: { file?: string } = {}):
 }
 
 export async function loadStorageSpec(path: string): Promise<StorageSpec> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new StorageSpecError({
-      file: path,
-      path: "",
-      message: `cannot read the file: ${(error as Error).message}`,
-    });
-  }
+  const text = await readSpecFile(path, (problem) => new StorageSpecError(problem));
   return parseStorageSpec(text, { file: path });
 }

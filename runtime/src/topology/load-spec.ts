@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { YamlSpecDocument } from "../yaml-spec.ts";
+import { readSpecFile, YamlSpecDocument } from "../yaml-spec.ts";
 import { TopologySpecError } from "./errors.ts";
 import type { ResolvedTopology, TopologyOverrides } from "./model.ts";
 import { resolveTopology } from "./resolve.ts";
@@ -29,15 +28,6 @@ export async function loadTopologySpec(
   path: string,
   options: { readonly overrides?: TopologyOverrides } = {},
 ): Promise<ResolvedTopology> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new TopologySpecError({
-      file: path,
-      path: "",
-      message: `cannot read the file: ${(error as Error).message}`,
-    });
-  }
+  const text = await readSpecFile(path, (problem) => new TopologySpecError(problem));
   return parseTopologySpec(text, { file: path, ...options });
 }
