@@ -42,11 +42,6 @@ export interface ConsumerOptions<T> {
   readonly logger?: Logger;
 }
 
-interface InFlight {
-  readonly controller: AbortController;
-  readonly done: Promise<void>;
-}
-
 /**
  * Consumes a work queue with manual acks. A handler that returns acks the message; one that
  * throws sends it to the next retry tier (the broker brings it back after the tier's delay),
@@ -65,7 +60,10 @@ export class Consumer<T = unknown> {
       }
     | undefined;
   readonly #logger: Logger;
-  readonly #inFlight = new Set<InFlight>();
+  /** One signal for every handler: stop() aborts them together once its grace period is over. */
+  readonly #abort = new AbortController();
+  #running = 0;
+  readonly #idleWaiters: (() => void)[] = [];
   #channel: Channel | undefined;
   #publishChannel: ConfirmChannel | undefined;
   #consumerTag: string | undefined;
@@ -119,18 +117,21 @@ export class Consumer<T = unknown> {
     this.#unsubscribe?.();
     const channel = this.#channel;
     if (channel && this.#consumerTag) await channel.cancel(this.#consumerTag).catch(() => {});
-    const all = Promise.allSettled([...this.#inFlight].map((f) => f.done));
+    const idle = () =>
+      this.#running === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
-      all.then(() => false),
+      idle().then(() => false),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(true), timeoutMs);
       }),
     ]);
     clearTimeout(timer);
     if (timedOut) {
-      for (const flight of this.#inFlight) flight.controller.abort(new Error("the consumer is stopping"));
-      await all;
+      this.#abort.abort(new Error("the consumer is stopping"));
+      await idle();
     }
     // Closing the channel returns every unacknowledged message to the queue.
     await channel?.close().catch(() => {});
@@ -168,18 +169,14 @@ export class Consumer<T = unknown> {
   async #dispatch(channel: Channel, publishChannel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
     while (this.#slots === 0) await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
     this.#slots--;
-    const controller = new AbortController();
-    const flight: InFlight = {
-      controller,
-      done: this.#handle(channel, publishChannel, message, controller.signal),
-    };
-    this.#inFlight.add(flight);
+    this.#running++;
     try {
-      await flight.done;
+      await this.#handle(channel, publishChannel, message, this.#abort.signal);
     } finally {
-      this.#inFlight.delete(flight);
+      this.#running--;
       this.#slots++;
       this.#slotWaiters.shift()?.();
+      if (this.#running === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
     }
   }
 
