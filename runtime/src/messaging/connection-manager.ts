@@ -67,6 +67,11 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     return this.#blocked;
   }
 
+  /** The topology declared on every connect, if one was given. */
+  get topology(): ResolvedTopology | undefined {
+    return this.#options.topology;
+  }
+
   /** Connects (once); later calls return the same connection. */
   async connect(): Promise<ChannelModel> {
     if (this.#connection) return this.#connection;

@@ -1,7 +1,8 @@
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from "amqplib";
 import type { z } from "zod";
 import { createLogger, type Logger } from "../logging.ts";
-import type { WorkQueuePlan } from "../topology/index.ts";
+import { applyTopology, type WorkQueuePlan } from "../topology/index.ts";
+import { backoffDelay, sleep } from "../backoff.ts";
 import type { ConnectionManager } from "./connection-manager.ts";
 import { decodeEnvelope, type Envelope } from "./envelope.ts";
 import { NonRetryableError } from "./errors.ts";
@@ -68,6 +69,7 @@ export class Consumer<T = unknown> {
   #publishChannel: ConfirmChannel | undefined;
   #consumerTag: string | undefined;
   #stopping = false;
+  #resubscribing = false;
   #unsubscribe: (() => void) | undefined;
   #slots: number;
   readonly #slotWaiters: (() => void)[] = [];
@@ -142,28 +144,65 @@ export class Consumer<T = unknown> {
 
   async #subscribe(connection: ChannelModel): Promise<void> {
     if (this.#stopping) return;
+    // Channels of an earlier subscription on this connection are replaced, not leaked.
+    await this.#publishChannel?.close().catch(() => {});
     const channel = await connection.createChannel();
     const publishChannel = await connection.createConfirmChannel();
     for (const c of [channel, publishChannel])
       c.on("error", (error: Error) => this.#logger.warn({ err: error.message }, "channel error"));
+    try {
+      await channel.prefetch(this.#options.prefetch ?? 20);
+      this.#channel = channel;
+      this.#publishChannel = publishChannel;
+      const { consumerTag } = await channel.consume(this.#options.queue.queue, (message) => {
+        if (message) {
+          void this.#dispatch(channel, publishChannel, message);
+        } else if (!this.#stopping) {
+          // The server cancelled the consumer (queue deleted, leader moved): subscribe again.
+          this.#logger.warn({ queue: this.queue }, "the broker cancelled the consumer; subscribing again");
+          void channel.close().catch(() => {});
+        }
+      });
+      this.#consumerTag = consumerTag;
+    } catch (error) {
+      this.#channel = undefined;
+      await channel.close().catch(() => {});
+      await publishChannel.close().catch(() => {});
+      throw error;
+    }
     channel.on("close", () => {
       if (this.#channel !== channel) return;
       this.#channel = undefined;
-      // A channel the server closed on a live connection is reopened here; after a lost
-      // connection, the ConnectionManager calls #subscribe again.
-      if (!this.#stopping && this.#options.connection.connected) {
-        void this.#subscribe(connection).catch((error: Error) =>
-          this.#logger.debug({ err: error.message }, "channel reopen failed; the reconnect will resubscribe"),
-        );
+      // After a lost connection the ConnectionManager calls #subscribe again; a channel closed
+      // on a live connection (server error, consumer cancelled) is reopened here.
+      if (!this.#stopping && this.#options.connection.connected) this.#resubscribe(connection);
+    });
+  }
+
+  /** Retries the subscription with backoff, re-declaring the topology first (the queue may be gone). */
+  #resubscribe(connection: ChannelModel): void {
+    if (this.#resubscribing) return;
+    this.#resubscribing = true;
+    void (async () => {
+      try {
+        for (let attempt = 1; !this.#stopping && this.#options.connection.connected; attempt++) {
+          await sleep(backoffDelay(attempt, { initialDelayMs: 100, maxDelayMs: 5000 }));
+          try {
+            const topology = this.#options.connection.topology;
+            if (topology) await applyTopology(topology, { connection });
+            await this.#subscribe(connection);
+            return;
+          } catch (error) {
+            this.#logger.warn(
+              { err: (error as Error).message, queue: this.queue, attempt },
+              "resubscribe failed; retrying",
+            );
+          }
+        }
+      } finally {
+        this.#resubscribing = false;
       }
-    });
-    await channel.prefetch(this.#options.prefetch ?? 20);
-    this.#channel = channel;
-    this.#publishChannel = publishChannel;
-    const { consumerTag } = await channel.consume(this.#options.queue.queue, (message) => {
-      if (message) void this.#dispatch(channel, publishChannel, message);
-    });
-    this.#consumerTag = consumerTag;
+    })();
   }
 
   async #dispatch(channel: Channel, publishChannel: ConfirmChannel, message: ConsumeMessage): Promise<void> {

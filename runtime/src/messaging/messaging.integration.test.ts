@@ -2,7 +2,7 @@ import amqp from "amqplib";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createTestVhost, type TestVhost } from "../testing/broker.ts";
+import { createTestVhost, managementRequest, type TestVhost } from "../testing/broker.ts";
 import { eventually, testTopology } from "../testing/messaging.ts";
 import { findWorkQueue, type ResolvedTopology } from "../topology/index.ts";
 import { ConnectionManager } from "./connection-manager.ts";
@@ -267,6 +267,40 @@ describe("publishing and consuming on a real broker", () => {
     expect(finished).toEqual(["1"]);
     const back = await drain("agents.reviewer");
     expect(back.map((m) => JSON.parse(m.content.toString()).data.n)).toEqual([2]);
+  });
+
+  it("subscribes again by itself after the server cancels the consumer (its queue deleted)", async () => {
+    const seen: number[] = [];
+    const consumer = new Consumer<{ n: number }>({
+      connection,
+      metrics,
+      queue: findWorkQueue(topology, "reviewer")!,
+      handler: (message) => {
+        seen.push(message.data.n);
+      },
+    });
+    await consumer.start();
+    await publisher.publish("aios.tasks", "reviewer.review", { n: 1 });
+    await eventually(() => seen.length === 1, 5000, "the first message");
+    const v = encodeURIComponent(vhost.vhost);
+    const deleted = await managementRequest(vhost.apiUrl, "DELETE", `/api/queues/${v}/agents.reviewer`);
+    expect(deleted.ok).toBe(true);
+    // The consumer re-declares its queue from the topology and consumes again.
+    let sent = false;
+    await eventually(
+      () => sent,
+      10_000,
+      "the queue declared again",
+      async () => {
+        sent = await publisher.publish("aios.tasks", "reviewer.review", { n: 2 }).then(
+          () => true,
+          () => false,
+        );
+      },
+    );
+    await eventually(() => seen.includes(2), 10_000, "a message after the cancel");
+    await consumer.stop();
+    expect(seen).toEqual([1, 2]);
   });
 });
 
