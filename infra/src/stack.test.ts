@@ -1,140 +1,223 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { loadStorageSpec } from "@aios/runtime/storage";
+import { loadTopologySpec } from "@aios/runtime/topology";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resourceRules, stackRules } from "../../policies/src/rules/index.ts";
-import { parseStackConfig } from "./config.ts";
+import { resourceViolations, stackViolations } from "../../policies/src/testing/validate.ts";
+import { parseStackConfig, repositoryPath, type StackConfigInput } from "./config.ts";
 import { IMAGES } from "./containers/plan.ts";
+import type { createStack as CreateStack } from "./stack.ts";
+import { type RegisteredResource, RecordingMocks } from "./testing/mocks.ts";
 
-// The whole program under Pulumi's mocks: no engine, no providers, no deploy. It shows what
-// `pulumi up -s dev` would ask the providers to create, and runs the policy pack on it.
+// The whole program under Pulumi's mocks: what `pulumi up -s dev` (or a clustered stack) would
+// ask the providers to create — never a deploy. The program module is imported after setMocks.
 
-interface Registered {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, unknown>;
-}
-
-const registered: Registered[] = [];
+const mocks = new RecordingMocks();
+let createStack: typeof CreateStack;
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === "random:index/randomPassword:RandomPassword")
-          state.result = `generated-${args.name}`;
-        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
-        return { id: `${args.name}-id`, state };
-      },
-      call: (args) => args.inputs,
-    },
-    "aios",
-    "dev",
-    false,
-  );
+  await mocks.install("dev");
+  ({ createStack } = await import("./stack.ts"));
 });
 
-async function deploy(overrides: Record<string, string> = {}) {
-  registered.length = 0;
-  const { createStack } = await import("./stack.ts");
-  const config = parseStackConfig({
-    environment: "dev",
-    queueType: "classic",
-    devAgents: "true",
-    ...overrides,
-  });
-  const outputs = await createStack(config);
-  // Let every resource registration settle.
-  await new Promise<void>((resolve) =>
-    pulumi.all([outputs.queues, outputs.buckets, outputs.urls]).apply(() => resolve()),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  return outputs;
+const DEV: StackConfigInput = { environment: "dev", queueType: "classic", devAgents: "true" };
+const PROD: StackConfigInput = {
+  environment: "prod",
+  queueType: "quorum",
+  deliveryLimit: "5",
+  devAgents: "false",
+};
+
+async function deploy(values: StackConfigInput, secrets = {}) {
+  mocks.reset();
+  const outputs = await createStack(parseStackConfig(values), secrets);
+  await mocks.settle();
+  return { outputs, resources: mocks.resources() };
 }
 
-const ofType = (type: string) => registered.filter((r) => r.type === type);
+const ofType = (resources: RegisteredResource[], type: string) => resources.filter((r) => r.type === type);
+const named = (resources: RegisteredResource[], type: string, name: string) =>
+  ofType(resources, type).find((r) => r.props.name === name || r.props.bucket === name);
+const settle = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
 
 describe("the dev stack", () => {
-  it("declares every queue of config/messaging.yaml with its arguments as JSON numbers", async () => {
-    await deploy();
-    const queues = ofType("rabbitmq:index/queue:Queue");
-    expect(queues.map((q) => q.inputs.name)).toContain("agents.coder.retry.1m");
-    const coder = queues.find((q) => q.inputs.name === "agents.coder");
-    const settings = coder?.inputs.settings as { argumentsJson: string; durable: boolean };
-    expect(settings.durable).toBe(true);
-    expect(JSON.parse(settings.argumentsJson)).toMatchObject({
-      "x-max-priority": 10,
-      "x-message-ttl": 3_600_000,
-      "x-queue-type": "classic",
-    });
-    expect(ofType("rabbitmq:index/binding:Binding")).toHaveLength(8);
-    expect(ofType("rabbitmq:index/vHost:VHost").map((v) => v.inputs.name)).toEqual(["aios"]);
+  let dev: Awaited<ReturnType<typeof deploy>>;
+  beforeAll(async () => {
+    dev = await deploy(DEV);
   });
 
-  it("gives each agent type a least-privilege user: reads only its own queue, configures nothing", async () => {
-    await deploy();
-    const permissions = ofType("rabbitmq:index/permissions:Permissions").map(
-      (p) => p.inputs.permissions as Record<string, string>,
-    );
-    expect(permissions).toHaveLength(3);
-    const coder = permissions.find((p) => p.read?.includes("agents\\.coder"));
-    expect(coder).toEqual({
-      configure: "^$",
-      write:
-        "^(amq\\.default|aios\\.tasks|aios\\.events|aios\\.dead-letter|agents\\.coder\\.retry\\.1s|agents\\.coder\\.retry\\.10s|agents\\.coder\\.retry\\.1m)$",
-      read: "^(agents\\.coder|amq\\.rabbitmq\\.reply-to)$",
+  it("declares every queue of the resolved topology with its exact x-arguments", async () => {
+    const topology = await loadTopologySpec(repositoryPath("config/messaging.yaml"), {
+      overrides: { queueType: "classic" },
     });
-    expect(ofType("rabbitmq:index/user:User").every((u) => (u.inputs.tags as string[]).length === 0)).toBe(
-      true,
-    );
+    const queues = ofType(dev.resources, "rabbitmq:index/queue:Queue");
+    expect(queues.map((q) => q.props.name).sort()).toEqual(topology.queues.map((q) => q.name).sort());
+    for (const declared of topology.queues) {
+      const settings = named(dev.resources, "rabbitmq:index/queue:Queue", declared.name)?.props.settings as {
+        durable: boolean;
+        argumentsJson: string;
+        arguments?: unknown;
+      };
+      expect(JSON.parse(settings.argumentsJson), declared.name).toEqual(declared.arguments);
+      expect(settings.durable).toBe(true);
+      expect(settings.arguments).toBeUndefined();
+    }
+    expect(await settle(dev.outputs.queues)).toEqual(topology.queues.map((q) => q.name));
   });
 
-  it("declares the buckets with versioning and lifecycle, and per-agent workspace users", async () => {
-    await deploy();
-    expect(ofType("minio:index/s3Bucket:S3Bucket").map((b) => b.inputs.bucket)).toEqual([
-      "aios-artifacts",
-      "aios-workspaces",
-      "aios-workspace-refs",
-      "aios-backups",
+  it("declares the vhost, every exchange and binding, and the dead-letter cap policy", async () => {
+    const topology = await loadTopologySpec(repositoryPath("config/messaging.yaml"));
+    expect(ofType(dev.resources, "rabbitmq:index/vHost:VHost").map((v) => v.props.name)).toEqual([
+      topology.vhost,
     ]);
-    expect(
-      ofType("minio:index/s3BucketVersioning:S3BucketVersioning").map((v) => v.inputs.bucket),
-    ).not.toContain("aios-workspace-refs");
-    const policy = ofType("minio:index/iamPolicy:IamPolicy").find(
-      (p) => p.inputs.name === "aios-workspace-coder",
+    expect(ofType(dev.resources, "rabbitmq:index/exchange:Exchange").map((e) => e.props.name)).toEqual(
+      topology.exchanges.map((e) => e.name),
     );
-    expect(String(policy?.inputs.policy)).toContain("arn:aws:s3:::aios-workspaces/workspaces/coder/*");
+    const bindings = ofType(dev.resources, "rabbitmq:index/binding:Binding").map(
+      (b) => `${b.props.source}>${b.props.destination}:${b.props.routingKey}`,
+    );
+    expect(bindings.sort()).toEqual(
+      topology.bindings.map((b) => `${b.source}>${b.destination}:${b.routingKey}`).sort(),
+    );
+    const policy = named(dev.resources, "rabbitmq:index/policy:Policy", "aios-dead-letter-limit");
+    expect(policy?.props.policy).toMatchObject({
+      applyTo: "queues",
+      definition: { "max-length": "1000000" },
+    });
   });
 
-  it("runs pinned images on ports bound to 127.0.0.1, and the dev agents from Dockerfile.dev", async () => {
-    await deploy();
-    const images = ofType("docker:index/remoteImage:RemoteImage").map((i) => String(i.inputs.name));
+  it("creates one least-privilege AMQP user per agent type, and a topology owner for the dev agents", () => {
+    const users = ofType(dev.resources, "rabbitmq:index/user:User");
+    expect(users.map((u) => u.props.name).sort()).toEqual([
+      "agent-coder",
+      "agent-planner",
+      "agent-reviewer",
+      "aios-dev-examples",
+    ]);
+    for (const user of users) {
+      expect(user.props.tags).toEqual([]);
+      expect(user.secretInputs.has("password"), `${user.props.name} password is secret`).toBe(true);
+    }
+    const coder = ofType(dev.resources, "rabbitmq:index/permissions:Permissions").find(
+      (p) => p.props.user === "agent-coder",
+    );
+    const read = new RegExp((coder?.props.permissions as { read: string }).read);
+    expect(read.test("agents.coder")).toBe(true);
+    expect(read.test("agents.reviewer")).toBe(false);
+    expect(ofType(dev.resources, "rabbitmq:index/topicPermissions:TopicPermissions")).toHaveLength(3);
+  });
+
+  it("declares every bucket of config/storage.yaml with its versioning and lifecycle", async () => {
+    const spec = await loadStorageSpec(repositoryPath("config/storage.yaml"));
+    expect(
+      ofType(dev.resources, "minio:index/s3Bucket:S3Bucket").map((b) => [b.props.bucket, b.props.acl]),
+    ).toEqual(spec.buckets.map((b) => [b.name, "private"]));
+    for (const bucket of spec.buckets) {
+      const versioning = named(
+        dev.resources,
+        "minio:index/s3BucketVersioning:S3BucketVersioning",
+        bucket.name,
+      );
+      expect(versioning !== undefined, `${bucket.name} versioning`).toBe(bucket.versioning);
+      const lifecycle = named(dev.resources, "minio:index/ilmPolicy:IlmPolicy", bucket.name);
+      const days = (
+        lifecycle?.props.rules as { noncurrentVersionExpirationDays?: number }[] | undefined
+      )?.find((r) => r.noncurrentVersionExpirationDays)?.noncurrentVersionExpirationDays;
+      expect(days, `${bucket.name} noncurrent expiry`).toBe(bucket.lifecycle.noncurrentVersionExpirationDays);
+    }
+    expect(ofType(dev.resources, "minio:index/s3BucketPolicy:S3BucketPolicy")).toEqual([]);
+    const coder = named(dev.resources, "minio:index/iamPolicy:IamPolicy", "aios-workspace-coder");
+    expect(String(coder?.props.policy)).toContain("arn:aws:s3:::aios-workspaces/workspaces/coder/*");
+    for (const user of ofType(dev.resources, "minio:index/iamUser:IamUser"))
+      expect(user.secretInputs.has("secret")).toBe(true);
+  });
+
+  it("runs the services from pinned images on 127.0.0.1, and the dev agents from Dockerfile.dev", () => {
+    const images = ofType(dev.resources, "docker:index/remoteImage:RemoteImage").map((i) =>
+      String(i.props.name),
+    );
     expect(images.sort()).toEqual(Object.values(IMAGES).sort());
-    const containers = ofType("docker:index/container:Container");
-    expect(containers.map((c) => c.inputs.name)).toEqual(
+    const containers = ofType(dev.resources, "docker:index/container:Container");
+    expect(containers.map((c) => c.props.name).sort()).toEqual([
+      "aios-dev-agents",
+      "aios-dev-grafana",
+      "aios-dev-minio",
+      "aios-dev-prometheus",
+      "aios-dev-rabbitmq",
+    ]);
+    for (const c of containers)
+      for (const port of c.props.ports as { ip: string }[]) expect(port.ip).toBe("127.0.0.1");
+    const build = ofType(dev.resources, "docker:index/image:Image")[0]?.props.build as {
+      dockerfile: string;
+      context: string;
+    };
+    expect(build.dockerfile).toBe(repositoryPath("Dockerfile.dev"));
+    const agents = named(dev.resources, "docker:index/container:Container", "aios-dev-agents");
+    expect(
+      (agents?.props.volumes as { hostPath: string; containerPath: string }[]).map((v) => v.containerPath),
+    ).toEqual(["/app/runtime", "/app/config"]);
+  });
+
+  it("provisions Grafana with the data source and the dashboards of dashboards/", () => {
+    const grafana = named(dev.resources, "docker:index/container:Container", "aios-dev-grafana");
+    const files = (grafana?.props.uploads as { file: string }[]).map((u) => u.file);
+    expect(files).toEqual(
       expect.arrayContaining([
-        "aios-dev-rabbitmq",
-        "aios-dev-minio",
-        "aios-dev-prometheus",
-        "aios-dev-grafana",
-        "aios-dev-agents",
+        "/etc/grafana/provisioning/datasources/aios.yaml",
+        "/var/lib/grafana/dashboards/aios/aios-messaging.json",
+        "/var/lib/grafana/dashboards/aios/aios-storage.json",
+        "/var/lib/grafana/dashboards/aios/aios-agents.json",
       ]),
     );
-    for (const c of containers)
-      for (const port of c.inputs.ports as { ip: string }[]) expect(port.ip).toBe("127.0.0.1");
-    const build = ofType("docker:index/image:Image")[0]?.inputs.build as { dockerfile: string };
-    expect(build.dockerfile).toMatch(/Dockerfile\.dev$/);
-    const grafana = containers.find((c) => c.inputs.name === "aios-dev-grafana");
-    expect((grafana?.inputs.uploads as { file: string }[]).map((u) => u.file)).toContain(
-      "/var/lib/grafana/dashboards/aios/aios-messaging.json",
-    );
   });
 
-  it("groups resources in typed components (aios:<module>:<Name>)", async () => {
-    await deploy();
-    const components = registered.map((r) => r.type).filter((type) => type.startsWith("aios:"));
-    expect(new Set(components)).toEqual(
+  it("keeps every credential secret: outputs, container files, provider passwords, the agents' broker URL", async () => {
+    expect(await pulumi.isSecret(dev.outputs.rabbitmqAdminPassword)).toBe(true);
+    expect(await pulumi.isSecret(dev.outputs.minioRootPassword)).toBe(true);
+    expect(await pulumi.isSecret(dev.outputs.grafanaAdminPassword)).toBe(true);
+    expect(await pulumi.isSecret(dev.outputs.agentCredentials)).toBe(true);
+    expect(await pulumi.isSecret(dev.outputs.urls)).toBe(false);
+    for (const container of ofType(dev.resources, "docker:index/container:Container")) {
+      const secretFiles = (container.props.uploads as { file: string }[]).filter((u) =>
+        /secrets|admin\.conf/.test(u.file),
+      );
+      if (secretFiles.length > 0)
+        expect(container.secretInputs.has("uploads"), String(container.props.name)).toBe(true);
+      expect(container.secretInputs.has("envs"), `${container.props.name} envs carry no secret`).toBe(false);
+    }
+    const agentsUrl = (
+      named(dev.resources, "docker:index/container:Container", "aios-dev-agents")?.props.uploads as {
+        file: string;
+        content: string;
+      }[]
+    )[0];
+    expect(agentsUrl?.content).toMatch(
+      /^amqp:\/\/aios-dev-examples:mock-password-[^@]+@aios-dev-rabbitmq:5672\/aios$/,
+    );
+    for (const provider of ["pulumi:providers:rabbitmq", "pulumi:providers:minio"]) {
+      const [registered] = ofType(dev.resources, provider);
+      expect(registered?.secretInputs.has(provider.endsWith("rabbitmq") ? "password" : "minioPassword")).toBe(
+        true,
+      );
+    }
+  });
+
+  it("uses a credential the stack brings as a secret instead of generating one", async () => {
+    const { resources } = await deploy(DEV, { grafanaAdminPassword: pulumi.secret("from-stack-config") });
+    const grafana = named(resources, "docker:index/container:Container", "aios-dev-grafana");
+    const file = (grafana?.props.uploads as { file: string; content: string }[]).find((u) =>
+      u.file.endsWith("grafana-admin-password"),
+    );
+    expect(file?.content).toBe("from-stack-config");
+    expect(ofType(resources, "random:index/randomPassword:RandomPassword").map((r) => r.name)).not.toContain(
+      "grafanaAdminPassword",
+    );
+    dev = await deploy(DEV);
+  });
+
+  it("places every provider resource under a typed component (aios:<module>:<Name>)", () => {
+    const components = new Set(dev.resources.filter((r) => r.type.startsWith("aios:")).map((r) => r.type));
+    expect(components).toEqual(
       new Set([
         "aios:containers:ServiceContainers",
         "aios:messaging:MessagingTopology",
@@ -142,57 +225,89 @@ describe("the dev stack", () => {
         "aios:containers:DevAgents",
       ]),
     );
-  });
-
-  it("keeps generated credentials out of plain outputs", async () => {
-    const outputs = await deploy();
-    expect(await pulumi.isSecret(outputs.rabbitmqAdminPassword)).toBe(true);
-    expect(await pulumi.isSecret(outputs.minioAdminPassword)).toBe(true);
+    const managed = dev.resources.filter((r) => /^(rabbitmq|minio|docker):index\//.test(r.type));
+    expect(managed.length).toBeGreaterThan(40);
+    for (const resource of managed) {
+      expect(resource.parentTypes.at(-1), `${resource.type} ${resource.name}`).toMatch(
+        /^aios:(containers|messaging|storage):/,
+      );
+    }
+    const queue = ofType(dev.resources, "rabbitmq:index/queue:Queue")[0];
+    expect(queue?.parentTypes).toEqual(["aios:messaging:MessagingTopology"]);
   });
 
   it("passes its own policy pack", async () => {
-    await deploy();
     const violations: string[] = [];
-    for (const resource of registered) {
-      const args = {
-        type: resource.type,
-        props: resource.inputs,
-        urn: resource.name,
-        name: resource.name,
-        opts: {},
-        stackTags: new Map(),
-      };
-      for (const rule of resourceRules)
-        void rule.validateResource(args as unknown as ResourceValidationArgs, (m) =>
-          violations.push(`${rule.name}: ${m}`),
-        );
-    }
-    const stackArgs = {
-      resources: registered.map((r) => ({ type: r.type, props: r.inputs, urn: r.name })),
-      stackTags: new Map(),
-    };
+    for (const rule of resourceRules)
+      for (const resource of dev.resources)
+        violations.push(...(await resourceViolations(rule, resource)).map((m) => `${rule.name}: ${m}`));
     for (const rule of stackRules)
-      void rule.validateStack(stackArgs as unknown as StackValidationArgs, (m) =>
-        violations.push(`${rule.name}: ${m}`),
-      );
+      violations.push(...(await stackViolations(rule, dev.resources)).map((m) => `${rule.name}: ${m}`));
     expect(violations).toEqual([]);
+    // The rules had something to judge: every resource type they look at is in the stack.
+    for (const type of [
+      "Queue",
+      "User",
+      "Permissions",
+      "Container",
+      "RemoteImage",
+      "Image",
+      "S3Bucket",
+      "IlmPolicy",
+    ]) {
+      expect(
+        dev.resources.some((r) => r.type.endsWith(`:${type}`)),
+        type,
+      ).toBe(true);
+    }
+  });
+
+  it("fails its policy pack when a resource breaks a rule (the cross-check can fail)", async () => {
+    const queue = ofType(dev.resources, "rabbitmq:index/queue:Queue").find(
+      (q) => q.props.name === "agents.coder",
+    );
+    const broken = {
+      ...queue,
+      props: { ...queue?.props, settings: { durable: true, argumentsJson: "{}" } },
+    } as RegisteredResource;
+    const found = (await Promise.all(resourceRules.map((rule) => resourceViolations(rule, broken)))).flat();
+    expect(found).toEqual([
+      "work queue 'agents.coder' has no x-dead-letter-exchange: failed messages would be lost",
+    ]);
   });
 });
 
-describe("a clustered stack", () => {
-  it("turns default queues into quorum queues with a delivery limit and leaves out the dev agents", async () => {
-    await deploy({ environment: "prod", queueType: "quorum", deliveryLimit: "5", devAgents: "false" });
-    const reviewer = ofType("rabbitmq:index/queue:Queue").find((q) => q.inputs.name === "agents.reviewer");
-    expect(JSON.parse((reviewer?.inputs.settings as { argumentsJson: string }).argumentsJson)).toMatchObject({
-      "x-queue-type": "quorum",
-      "x-delivery-limit": 5,
-    });
-    expect(ofType("docker:index/image:Image")).toEqual([]);
+describe("a clustered stack (quorum queues with a delivery limit)", () => {
+  let prod: Awaited<ReturnType<typeof deploy>>;
+  beforeAll(async () => {
+    prod = await deploy(PROD);
   });
 
-  it("refuses a delivery limit on classic queues in the stack config", () => {
-    expect(() => parseStackConfig({ environment: "x", queueType: "classic", deliveryLimit: "3" })).toThrow(
-      "stack config aios:deliveryLimit: only quorum queues have a delivery limit",
-    );
+  it("changes the queue arguments: quorum with x-delivery-limit, except queues that pin classic", () => {
+    const args = (name: string) =>
+      JSON.parse(
+        (
+          named(prod.resources, "rabbitmq:index/queue:Queue", name)?.props.settings as {
+            argumentsJson: string;
+          }
+        ).argumentsJson,
+      );
+    expect(args("agents.reviewer")).toMatchObject({ "x-queue-type": "quorum", "x-delivery-limit": 5 });
+    expect(args("agents.planner")).toMatchObject({ "x-queue-type": "quorum", "x-delivery-limit": 5 });
+    expect(args("agents.coder")["x-queue-type"]).toBe("classic");
+  });
+
+  it("runs no dev agents and creates no topology owner", () => {
+    expect(ofType(prod.resources, "docker:index/image:Image")).toEqual([]);
+    expect(named(prod.resources, "docker:index/container:Container", "aios-prod-agents")).toBeUndefined();
+    expect(named(prod.resources, "rabbitmq:index/user:User", "aios-dev-examples")).toBeUndefined();
+  });
+
+  it("passes its own policy pack too", async () => {
+    const violations: string[] = [];
+    for (const rule of resourceRules)
+      for (const r of prod.resources) violations.push(...(await resourceViolations(rule, r)));
+    for (const rule of stackRules) violations.push(...(await stackViolations(rule, prod.resources)));
+    expect(violations).toEqual([]);
   });
 });

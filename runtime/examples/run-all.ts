@@ -28,6 +28,8 @@ const health = await startHealthServer({
   checks: [brokerCheck(connection)],
   registry,
   port: Number(process.env.AIOS_EXAMPLES_PORT ?? 9464),
+  // In a container (infra's dev stack) Prometheus scrapes over the container network.
+  host: process.env.AIOS_EXAMPLES_HOST ?? "127.0.0.1",
 });
 const targetsDir = process.env.AIOS_PROMETHEUS_TARGETS_DIR;
 const unregister = targetsDir

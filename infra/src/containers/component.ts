@@ -1,24 +1,19 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config.ts";
-import { type ContainerPlan, containerPlans } from "./plan.ts";
+import type { ContainerPlan, SecretFilePlan } from "./plan.ts";
 
 export interface ServiceContainersArgs {
   readonly config: StackConfig;
-  readonly rabbitmqPassword: pulumi.Input<string>;
-  readonly minioPassword: pulumi.Input<string>;
-  readonly grafanaPassword: pulumi.Input<string>;
-  /** Files uploaded into a container, by container role (e.g. Prometheus' config). */
-  readonly uploads: Readonly<
-    Record<"prometheus" | "grafana", readonly { file: string; content: pulumi.Input<string> }[]>
-  >;
+  readonly plans: readonly ContainerPlan[];
+  /** Values for the plans' secret files; every one is made a secret output. */
+  readonly secrets: Readonly<Record<SecretFilePlan["secret"], pulumi.Input<string>>>;
 }
 
 /** The services of one environment on one Docker host, on a private network. */
 export class ServiceContainers extends pulumi.ComponentResource {
   readonly network: docker.Network;
-  readonly rabbitmq: docker.Container;
-  readonly minio: docker.Container;
+  readonly containers: Readonly<Record<ContainerPlan["role"], docker.Container>>;
   readonly urls: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: ServiceContainersArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -26,77 +21,58 @@ export class ServiceContainers extends pulumi.ComponentResource {
     const { config } = args;
     this.network = new docker.Network(
       `${name}-network`,
-      { name: `aios-${config.environment}` },
+      { name: `aios-${config.environment}`, driver: "bridge" },
       { parent: this },
     );
-    const [rabbitPlan, minioPlan, promPlan, grafanaPlan] = containerPlans(config) as [
-      ContainerPlan,
-      ContainerPlan,
-      ContainerPlan,
-      ContainerPlan,
-    ];
 
-    const container = (
-      plan: ContainerPlan,
-      envs: pulumi.Input<string>[],
-      uploads: ServiceContainersArgs["uploads"]["prometheus"] = [],
-    ) => {
+    const containers: Partial<Record<ContainerPlan["role"], docker.Container>> = {};
+    for (const plan of args.plans) {
       const image = new docker.RemoteImage(
         `${plan.name}-image`,
         { name: plan.image, keepLocally: true },
         { parent: this },
       );
-      const volume = new docker.Volume(`${plan.name}-data`, { name: `${plan.name}-data` }, { parent: this });
-      return new docker.Container(
+      const volume = new docker.Volume(`${plan.name}-data`, { name: plan.volume.name }, { parent: this });
+      const secretUploads = plan.secretFiles.map((file) => ({
+        file: file.file,
+        // Secret in, secret out: the engine keeps the upload's content encrypted in the state.
+        content: pulumi.secret(pulumi.output(args.secrets[file.secret]).apply(file.render)),
+      }));
+      containers[plan.role] = new docker.Container(
         plan.name,
         {
           name: plan.name,
           image: image.imageId,
           restart: "unless-stopped",
-          envs,
+          envs: [...plan.envs],
           ...(plan.command ? { command: [...plan.command] } : {}),
           ports: plan.ports.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip })),
           networksAdvanced: [{ name: this.network.name, aliases: [plan.name] }],
-          volumes: plan.volumePath ? [{ volumeName: volume.name, containerPath: plan.volumePath }] : [],
+          volumes: [{ volumeName: volume.name, containerPath: plan.volume.path }],
           healthcheck: {
             tests: [...plan.healthcheck],
             interval: "10s",
             timeout: "5s",
             retries: 6,
-            startPeriod: "20s",
+            startPeriod: "30s",
           },
-          uploads: uploads.map((u) => ({ file: u.file, content: u.content })),
+          // Wait for the health check, so the providers configured against these ports find a
+          // server that answers.
+          wait: true,
+          waitTimeout: 180,
+          uploads: [...plan.files.map((f) => ({ file: f.file, content: f.content })), ...secretUploads],
         },
         { parent: this },
       );
-    };
-
-    // Credentials reach the containers as secret outputs: they never appear in the program or the preview.
-    this.rabbitmq = container(rabbitPlan, [
-      "RABBITMQ_DEFAULT_USER=aios-admin",
-      pulumi.interpolate`RABBITMQ_DEFAULT_PASS=${args.rabbitmqPassword}`,
-      "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-rabbitmq_prometheus return_per_object_metrics true",
-    ]);
-    this.minio = container(minioPlan, [
-      "MINIO_ROOT_USER=aios-admin",
-      pulumi.interpolate`MINIO_ROOT_PASSWORD=${args.minioPassword}`,
-    ]);
-    container(promPlan, [], args.uploads.prometheus);
-    container(
-      grafanaPlan,
-      [
-        "GF_SECURITY_ADMIN_USER=aios-admin",
-        pulumi.interpolate`GF_SECURITY_ADMIN_PASSWORD=${args.grafanaPassword}`,
-        "GF_AUTH_ANONYMOUS_ENABLED=false",
-      ],
-      args.uploads.grafana,
-    );
+    }
+    this.containers = containers as Record<ContainerPlan["role"], docker.Container>;
 
     const host = config.bindAddress;
     const urls: Record<string, string> = {
       amqp: `amqp://${host}:5672/`,
       rabbitmqManagement: `http://${host}:15672`,
       s3: `http://${host}:9000`,
+      minioConsole: `http://${host}:9001`,
       prometheus: `http://${host}:9090`,
       grafana: `http://${host}:3000`,
     };

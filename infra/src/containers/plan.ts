@@ -1,8 +1,13 @@
+import { parse, stringify } from "yaml";
 import type { StackConfig } from "../config.ts";
+import { InfraPlanError } from "../errors.ts";
 
-// Pure description of the containers: images (pinned, never :latest), ports (published on the
-// stack's bind address only), health checks. Credentials are added by the component as secrets.
+// Pure description of the containers of one environment: images (pinned, never :latest), ports
+// (published on the stack's bind address only), health checks, non-secret environment and files.
+// Credentials are never here: the component writes them into `secretFiles` from secret outputs,
+// so no container environment carries a password (`docker inspect` shows environments).
 
+/** Pinned by version; bump deliberately (a preview then shows the container replacement). */
 export const IMAGES = {
   rabbitmq: "rabbitmq:4.1.4-management",
   minio: "minio/minio:RELEASE.2025-09-07T16-13-09Z",
@@ -10,76 +15,235 @@ export const IMAGES = {
   grafana: "grafana/grafana:12.1.1",
 } as const;
 
+export type ServiceRole = keyof typeof IMAGES;
+
+export const ADMIN_USER = "aios-admin";
+
 export interface PortPlan {
   readonly internal: number;
   readonly external: number;
   readonly ip: string;
 }
 
+export interface FilePlan {
+  readonly file: string;
+  readonly content: string;
+}
+
+/** A file whose content is a credential: the component fills it from a secret output. */
+export interface SecretFilePlan {
+  readonly file: string;
+  readonly secret: "rabbitmqAdminPassword" | "minioRootPassword" | "grafanaAdminPassword";
+  /** Renders the file around the secret value. */
+  readonly render: (secret: string) => string;
+}
+
 export interface ContainerPlan {
+  readonly role: ServiceRole;
   readonly name: string;
   readonly image: string;
   readonly ports: readonly PortPlan[];
   readonly command?: readonly string[];
+  readonly envs: readonly string[];
   readonly healthcheck: readonly string[];
-  readonly volumePath?: string;
+  readonly volume: { readonly name: string; readonly path: string };
+  readonly files: readonly FilePlan[];
+  readonly secretFiles: readonly SecretFilePlan[];
 }
 
-export function containerPlans(config: StackConfig): ContainerPlan[] {
+export interface ContainerPlanInputs {
+  readonly config: StackConfig;
+  /** observability/prometheus/prometheus.yml: the local services' scrape config, adapted here. */
+  readonly localPrometheusConfig: string;
+  /** observability/prometheus/alerts.yml, uploaded unchanged (one source of alert rules). */
+  readonly alertRules: string;
+  /** Grafana provisioning and dashboard files (see observability/grafana.ts). */
+  readonly grafanaFiles: readonly FilePlan[];
+  /** From the storage plan: MinIO aborts multipart uploads older than this (e.g. `24h`). */
+  readonly staleUploadsExpiry: string | undefined;
+}
+
+export const containerName = (config: StackConfig, role: ServiceRole | "agents") =>
+  `aios-${config.environment}-${role}`;
+
+export function containerPlans(inputs: ContainerPlanInputs): ContainerPlan[] {
+  const { config } = inputs;
   const on = (internal: number, external = internal): PortPlan => ({
     internal,
     external,
     ip: config.bindAddress,
   });
-  const prefix = `aios-${config.environment}`;
+  const name = (role: ServiceRole) => containerName(config, role);
+  const volume = (role: ServiceRole, path: string) => ({ name: `${name(role)}-data`, path });
   return [
     {
-      name: `${prefix}-rabbitmq`,
+      role: "rabbitmq",
+      name: name("rabbitmq"),
       image: IMAGES.rabbitmq,
       ports: [on(5672), on(15672), on(15692)],
+      envs: [],
       healthcheck: ["CMD", "rabbitmq-diagnostics", "-q", "check_port_connectivity"],
-      volumePath: "/var/lib/rabbitmq",
+      volume: volume("rabbitmq", "/var/lib/rabbitmq"),
+      files: [
+        // Explicit, so the plugins do not depend on what the image enables by default.
+        { file: "/etc/rabbitmq/enabled_plugins", content: "[rabbitmq_management,rabbitmq_prometheus].\n" },
+        {
+          file: "/etc/rabbitmq/conf.d/20-aios.conf",
+          content: [
+            "# Written by infra (Pulumi). Per-object metrics come from /metrics/per-object, so the",
+            "# default /metrics endpoint stays aggregated and cheap.",
+            "prometheus.return_per_object_metrics = false",
+            "# The default guest user is not created: the admin below replaces it.",
+            "",
+          ].join("\n"),
+        },
+      ],
+      secretFiles: [
+        {
+          file: "/etc/rabbitmq/conf.d/30-aios-admin.conf",
+          secret: "rabbitmqAdminPassword",
+          // Only used when the node starts on an empty data volume (first boot).
+          render: (password) => `default_user = ${ADMIN_USER}\ndefault_pass = ${password}\n`,
+        },
+      ],
     },
     {
-      name: `${prefix}-minio`,
+      role: "minio",
+      name: name("minio"),
       image: IMAGES.minio,
       ports: [on(9000), on(9001)],
       command: ["server", "/data", "--console-address", ":9001"],
+      envs: [
+        // Prometheus scrapes MinIO over the private container network; the port is published on
+        // the bind address only.
+        "MINIO_PROMETHEUS_AUTH_TYPE=public",
+        ...(inputs.staleUploadsExpiry === undefined
+          ? []
+          : [`MINIO_API_STALE_UPLOADS_EXPIRY=${inputs.staleUploadsExpiry}`]),
+      ],
       healthcheck: ["CMD", "mc", "ready", "local"],
-      volumePath: "/data",
+      volume: volume("minio", "/data"),
+      files: [{ file: "/run/secrets/access_key", content: ADMIN_USER }],
+      // The image sets MINIO_ROOT_USER_FILE=access_key and MINIO_ROOT_PASSWORD_FILE=secret_key:
+      // MinIO reads its root credentials from /run/secrets/<name>.
+      secretFiles: [{ file: "/run/secrets/secret_key", secret: "minioRootPassword", render: (s) => s }],
     },
     {
-      name: `${prefix}-prometheus`,
+      role: "prometheus",
+      name: name("prometheus"),
       image: IMAGES.prometheus,
       ports: [on(9090)],
       command: [
         "--config.file=/etc/prometheus/prometheus.yml",
+        "--storage.tsdb.path=/prometheus",
         "--storage.tsdb.retention.time=15d",
         "--web.enable-lifecycle",
       ],
+      envs: [],
       healthcheck: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1:9090/-/ready"],
-      volumePath: "/prometheus",
+      volume: volume("prometheus", "/prometheus"),
+      files: [
+        {
+          file: "/etc/prometheus/prometheus.yml",
+          content: containerPrometheusConfig(inputs.localPrometheusConfig, config),
+        },
+        { file: "/etc/prometheus/alerts.yml", content: inputs.alertRules },
+      ],
+      secretFiles: [],
     },
     {
-      name: `${prefix}-grafana`,
+      role: "grafana",
+      name: name("grafana"),
       image: IMAGES.grafana,
       ports: [on(3000)],
+      envs: [
+        `GF_SECURITY_ADMIN_USER=${ADMIN_USER}`,
+        "GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana-admin-password",
+        "GF_AUTH_ANONYMOUS_ENABLED=false",
+        "GF_USERS_ALLOW_SIGN_UP=false",
+        "GF_ANALYTICS_REPORTING_ENABLED=false",
+      ],
       healthcheck: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1:3000/api/health"],
-      volumePath: "/var/lib/grafana",
+      volume: volume("grafana", "/var/lib/grafana"),
+      files: [...inputs.grafanaFiles],
+      secretFiles: [
+        { file: "/run/secrets/grafana-admin-password", secret: "grafanaAdminPassword", render: (s) => s },
+      ],
     },
   ];
 }
 
+interface ScrapeConfig {
+  job_name: string;
+  metrics_path?: string;
+  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
+  file_sd_configs?: { files: string[]; refresh_interval?: string }[];
+  [key: string]: unknown;
+}
+
 /**
- * The local Prometheus config (observability/prometheus/prometheus.yml) adapted to the container
- * network: targets by container name instead of 127.0.0.1, agents by their container name.
+ * The local Prometheus config (observability/prometheus/prometheus.yml, used by
+ * scripts/services.sh) adapted to the container network: the same jobs, metrics paths and rule
+ * files, with targets on 127.0.0.1 replaced by container names, agents registered statically
+ * (the dev agents container) or through file_sd, and MinIO's own metrics added.
  */
 export function containerPrometheusConfig(localConfig: string, config: StackConfig): string {
-  const prefix = `aios-${config.environment}`;
-  return localConfig
-    .replace('"127.0.0.1:15692"', `"${prefix}-rabbitmq:15692"`)
-    .replace(
-      /file_sd_configs:\n\s+- files: \["@TARGETS_DIR@\/\*\.json"\]\n\s+refresh_interval: 5s/,
-      `static_configs:\n      - targets: ["${prefix}-agents:9464"]`,
-    );
+  const document = parse(localConfig) as { scrape_configs?: ScrapeConfig[]; [key: string]: unknown };
+  if (!Array.isArray(document.scrape_configs)) {
+    throw new InfraPlanError("observability/prometheus/prometheus.yml: no scrape_configs list");
+  }
+  // Local port → the container that serves it on the container network.
+  const localPorts: Record<string, string> = {
+    "9090": "127.0.0.1:9090", // Prometheus scrapes itself inside its own container.
+    "15692": `${containerName(config, "rabbitmq")}:15692`,
+  };
+  const scrapeConfigs = document.scrape_configs.map((job): ScrapeConfig => {
+    if (job.file_sd_configs) {
+      // Agents register /metrics endpoints through file_sd locally; in a stack the dev agents
+      // container is the target, and other agents can still drop files in /etc/prometheus/targets.
+      const { file_sd_configs: _, ...rest } = job;
+      return {
+        ...rest,
+        ...(config.devAgents
+          ? {
+              static_configs: [
+                { targets: [`${containerName(config, "agents")}:9464`], labels: { agent: "examples" } },
+              ],
+            }
+          : { file_sd_configs: [{ files: ["/etc/prometheus/targets/*.json"], refresh_interval: "30s" }] }),
+      };
+    }
+    return {
+      ...job,
+      static_configs: (job.static_configs ?? []).map((group) => ({
+        ...group,
+        targets: group.targets.map((target) => {
+          const port = /^(?:127\.0\.0\.1|localhost):(\d+)$/.exec(target)?.[1];
+          const mapped = port === undefined ? undefined : localPorts[port];
+          if (mapped === undefined) {
+            throw new InfraPlanError(
+              `observability/prometheus/prometheus.yml: job '${job.job_name}' scrapes ${target}, which no container of the stack serves; map it in infra/src/containers/plan.ts`,
+            );
+          }
+          return mapped;
+        }),
+      })),
+    };
+  });
+  scrapeConfigs.push({
+    job_name: "minio",
+    metrics_path: "/minio/v2/metrics/cluster",
+    static_configs: [{ targets: [`${containerName(config, "minio")}:9000`] }],
+  });
+  scrapeConfigs.push({
+    job_name: "minio-buckets",
+    metrics_path: "/minio/v2/metrics/bucket",
+    static_configs: [{ targets: [`${containerName(config, "minio")}:9000`] }],
+  });
+  return `# Generated by infra from observability/prometheus/prometheus.yml; do not edit in the container.\n${stringify(
+    {
+      ...document,
+      scrape_configs: scrapeConfigs,
+    },
+  )}`;
 }

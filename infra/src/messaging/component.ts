@@ -2,29 +2,38 @@ import * as pulumi from "@pulumi/pulumi";
 import * as rabbitmq from "@pulumi/rabbitmq";
 import * as random from "@pulumi/random";
 import type { ResolvedTopology } from "@aios/runtime/topology";
-import { agentUserPlans, queuePlans } from "./plan.ts";
+import { type MessagingPlanOptions, topologyOwnerUser, topologyToResources } from "./plan.ts";
 
 export interface MessagingTopologyArgs {
   readonly topology: ResolvedTopology;
   readonly provider: rabbitmq.Provider;
+  readonly options?: MessagingPlanOptions;
+  /** Also create a user that may declare the whole topology (dev: the example agents). */
+  readonly topologyOwner?: string;
 }
 
-/** The RabbitMQ side of config/messaging.yaml: vhost, exchanges, queues, bindings, a DLQ policy, agent users. */
+/**
+ * The RabbitMQ side of config/messaging.yaml: vhost, exchanges, queues, bindings, policies and one
+ * least-privilege user per agent type. Every name and argument comes from `topologyToResources`.
+ */
 export class MessagingTopology extends pulumi.ComponentResource {
   readonly vhost: pulumi.Output<string>;
   readonly queueNames: pulumi.Output<string[]>;
-  readonly agentPasswords: Record<string, pulumi.Output<string>>;
+  readonly exchangeNames: pulumi.Output<string[]>;
+  /** Agent type (or `*` for the topology owner) → its AMQP password (secret). */
+  readonly agentPasswords: Readonly<Record<string, pulumi.Output<string>>>;
+  readonly agentUsernames: Readonly<Record<string, string>>;
 
   constructor(name: string, args: MessagingTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aios:messaging:MessagingTopology", name, {}, opts);
+    const plan = topologyToResources(args.topology, args.options);
     const child = { parent: this, provider: args.provider };
-    const { topology } = args;
 
-    const vhost = new rabbitmq.VHost(`${name}-vhost`, { name: topology.vhost }, child);
-    const inVhost = { ...child, dependsOn: [vhost] };
-
-    const exchanges = topology.exchanges.map(
-      (exchange) =>
+    const vhost = new rabbitmq.VHost(`${name}-vhost`, { name: plan.vhost }, child);
+    // Referencing vhost.name (not the plain string) orders every resource after the vhost.
+    const exchanges = new Map(
+      plan.exchanges.map((exchange) => [
+        exchange.name,
         new rabbitmq.Exchange(
           `${name}-exchange-${exchange.name}`,
           {
@@ -34,14 +43,16 @@ export class MessagingTopology extends pulumi.ComponentResource {
               type: exchange.type,
               durable: exchange.durable,
               autoDelete: exchange.autoDelete,
-              arguments: exchange.arguments as Record<string, string>,
+              arguments: { ...exchange.arguments },
             },
           },
-          inVhost,
+          child,
         ),
+      ]),
     );
-    const queues = queuePlans(topology).map(
-      (queue) =>
+    const queues = new Map(
+      plan.queues.map((queue) => [
+        queue.name,
         new rabbitmq.Queue(
           `${name}-queue-${queue.name}`,
           {
@@ -53,12 +64,19 @@ export class MessagingTopology extends pulumi.ComponentResource {
               argumentsJson: queue.argumentsJson,
             },
           },
-          inVhost,
+          child,
         ),
+      ]),
     );
-    for (const binding of topology.bindings) {
+    for (const binding of plan.bindings) {
+      const endpoints = [
+        exchanges.get(binding.source),
+        binding.destinationType === "queue"
+          ? queues.get(binding.destination)
+          : exchanges.get(binding.destination),
+      ].filter((r): r is rabbitmq.Exchange | rabbitmq.Queue => r !== undefined);
       new rabbitmq.Binding(
-        `${name}-binding-${binding.source}-${binding.destination}-${binding.routingKey}`,
+        `${name}-binding-${binding.key}`,
         {
           vhost: vhost.name,
           source: binding.source,
@@ -66,27 +84,32 @@ export class MessagingTopology extends pulumi.ComponentResource {
           destinationType: binding.destinationType,
           routingKey: binding.routingKey,
         },
-        { ...child, dependsOn: [...exchanges, ...queues] },
+        { ...child, dependsOn: endpoints },
       );
     }
-    // Dead letters must not fill the broker's disk: cap every DLQ, oldest dropped first.
-    new rabbitmq.Policy(
-      `${name}-dlq-limit`,
-      {
-        name: "aios-dlq-limit",
-        vhost: vhost.name,
-        policy: {
-          pattern: "\\.dlq$",
-          priority: 0,
-          applyTo: "queues",
-          definition: { "max-length": "1000000" },
+    for (const policy of plan.policies) {
+      new rabbitmq.Policy(
+        `${name}-policy-${policy.name}`,
+        {
+          name: policy.name,
+          vhost: vhost.name,
+          policy: {
+            pattern: policy.pattern,
+            priority: policy.priority,
+            applyTo: policy.applyTo,
+            definition: { ...policy.definition },
+          },
         },
-      },
-      inVhost,
-    );
+        child,
+      );
+    }
 
-    this.agentPasswords = {};
-    for (const user of agentUserPlans(topology)) {
+    const passwords: Record<string, pulumi.Output<string>> = {};
+    const usernames: Record<string, string> = {};
+    const users = args.topologyOwner
+      ? [...plan.users, topologyOwnerUser(args.topology, args.topologyOwner)]
+      : plan.users;
+    for (const user of users) {
       const password = new random.RandomPassword(
         `${name}-${user.username}-password`,
         { length: 32, special: false },
@@ -94,19 +117,38 @@ export class MessagingTopology extends pulumi.ComponentResource {
       );
       const rabbitUser = new rabbitmq.User(
         `${name}-${user.username}`,
-        { name: user.username, password: password.result, tags: [] },
+        { name: user.username, password: pulumi.secret(password.result), tags: [...user.tags] },
         child,
       );
       new rabbitmq.Permissions(
         `${name}-${user.username}-permissions`,
-        { user: rabbitUser.name, vhost: vhost.name, permissions: user.permissions },
+        { user: rabbitUser.name, vhost: vhost.name, permissions: { ...user.permissions } },
         child,
       );
-      this.agentPasswords[user.agentType] = pulumi.secret(password.result);
+      if (user.topicPermissions.length > 0) {
+        new rabbitmq.TopicPermissions(
+          `${name}-${user.username}-topic-permissions`,
+          {
+            user: rabbitUser.name,
+            vhost: vhost.name,
+            permissions: user.topicPermissions.map((p) => ({ ...p })),
+          },
+          { ...child, dependsOn: [...exchanges.values()] },
+        );
+      }
+      passwords[user.agentType] = pulumi.secret(password.result);
+      usernames[user.agentType] = user.username;
     }
 
     this.vhost = vhost.name;
-    this.queueNames = pulumi.output(topology.queues.map((q) => q.name));
-    this.registerOutputs({ vhost: this.vhost, queueNames: this.queueNames });
+    this.queueNames = pulumi.output(plan.queues.map((q) => q.name));
+    this.exchangeNames = pulumi.output(plan.exchanges.map((e) => e.name));
+    this.agentPasswords = passwords;
+    this.agentUsernames = usernames;
+    this.registerOutputs({
+      vhost: this.vhost,
+      queueNames: this.queueNames,
+      exchangeNames: this.exchangeNames,
+    });
   }
 }

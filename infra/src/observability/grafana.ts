@@ -1,22 +1,32 @@
-import { dashboardFiles } from "@aios/dashboards";
+import { stringify } from "yaml";
+import type { FilePlan } from "../containers/plan.ts";
 
-// Grafana provisioning files: the Prometheus data source and the dashboards of dashboards/.
+// Grafana provisioning as files in the Grafana container (the Grafana provider is not installed):
+// the Prometheus data source and the dashboards of dashboards/ (the same JSON as
+// dashboards/generated/, rendered from the TypeScript builders).
 
-export function grafanaUploads(prometheusUrl: string): { file: string; content: string }[] {
-  const datasource = {
+export const DASHBOARDS_DIR = "/var/lib/grafana/dashboards/aios";
+
+export function grafanaFiles(options: {
+  readonly prometheusUrl: string;
+  readonly dashboards: Readonly<Record<string, string>>;
+}): FilePlan[] {
+  const datasources = {
     apiVersion: 1,
     datasources: [
       {
         name: "Prometheus",
+        // The dashboards reference this uid.
         uid: "prometheus",
         type: "prometheus",
         access: "proxy",
-        url: prometheusUrl,
+        url: options.prometheusUrl,
         isDefault: true,
+        editable: false,
       },
     ],
   };
-  const provider = {
+  const providers = {
     apiVersion: 1,
     providers: [
       {
@@ -24,16 +34,17 @@ export function grafanaUploads(prometheusUrl: string): { file: string; content: 
         folder: "AIOS",
         type: "file",
         disableDeletion: true,
-        options: { path: "/var/lib/grafana/dashboards/aios" },
+        // Changes go through dashboards/src and a deploy, not the UI.
+        allowUiUpdates: false,
+        options: { path: DASHBOARDS_DIR },
       },
     ],
   };
-  // Grafana reads YAML; JSON is valid YAML.
   return [
-    { file: "/etc/grafana/provisioning/datasources/aios.yaml", content: JSON.stringify(datasource) },
-    { file: "/etc/grafana/provisioning/dashboards/aios.yaml", content: JSON.stringify(provider) },
-    ...Object.entries(dashboardFiles()).map(([name, content]) => ({
-      file: `/var/lib/grafana/dashboards/aios/${name}`,
+    { file: "/etc/grafana/provisioning/datasources/aios.yaml", content: stringify(datasources) },
+    { file: "/etc/grafana/provisioning/dashboards/aios.yaml", content: stringify(providers) },
+    ...Object.entries(options.dashboards).map(([name, content]) => ({
+      file: `${DASHBOARDS_DIR}/${name}`,
       content,
     })),
   ];

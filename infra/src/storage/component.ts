@@ -2,7 +2,7 @@ import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { StorageSpec } from "@aios/runtime/storage";
-import { agentStoragePlans, bucketPlans } from "./plan.ts";
+import { storageToResources } from "./plan.ts";
 
 export interface StorageBucketsArgs {
   readonly spec: StorageSpec;
@@ -11,45 +11,55 @@ export interface StorageBucketsArgs {
 
 /**
  * The buckets of config/storage.yaml with versioning, lifecycle and policies, and one user per
- * agent limited to its own workspace prefix. (The MinIO provider has no rule for aborting
- * incomplete multipart uploads; `aios storage apply` sets it through the S3 API.)
+ * agent limited to its own workspace prefix. Every name and document comes from `storageToResources`.
  */
 export class StorageBuckets extends pulumi.ComponentResource {
   readonly bucketNames: pulumi.Output<string[]>;
-  readonly agentSecrets: Record<string, pulumi.Output<string>>;
+  /** Agent → its S3 access key (the user name) and secret key (secret). */
+  readonly agentCredentials: Readonly<
+    Record<string, { accessKey: string; secretKey: pulumi.Output<string> }>
+  >;
 
   constructor(name: string, args: StorageBucketsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aios:storage:StorageBuckets", name, {}, opts);
+    const plan = storageToResources(args.spec);
     const child = { parent: this, provider: args.provider };
 
-    const buckets = bucketPlans(args.spec).map((plan) => {
-      const bucket = new minio.S3Bucket(`${name}-${plan.name}`, { bucket: plan.name, acl: "private" }, child);
-      const after = { ...child, dependsOn: [bucket] };
-      if (plan.versioning) {
+    const buckets = plan.buckets.map((bucketPlan) => {
+      const bucket = new minio.S3Bucket(
+        `${name}-${bucketPlan.name}`,
+        { bucket: bucketPlan.name, acl: bucketPlan.acl },
+        child,
+      );
+      // The plain name (not bucket.bucket) keeps it known in a first preview, where the policy
+      // pack matches versioning and lifecycle to their bucket; dependsOn keeps the order.
+      const ofBucket = { ...child, dependsOn: [bucket] };
+      if (bucketPlan.versioning) {
         new minio.S3BucketVersioning(
-          `${name}-${plan.name}-versioning`,
-          { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
-          after,
+          `${name}-${bucketPlan.name}-versioning`,
+          { bucket: bucketPlan.name, versioningConfiguration: { status: "Enabled" } },
+          ofBucket,
         );
       }
-      if (plan.ilmRules.length > 0) {
+      if (bucketPlan.ilmRules.length > 0) {
         new minio.IlmPolicy(
-          `${name}-${plan.name}-lifecycle`,
-          { bucket: bucket.bucket, rules: [...plan.ilmRules] },
-          after,
+          `${name}-${bucketPlan.name}-lifecycle`,
+          { bucket: bucketPlan.name, rules: bucketPlan.ilmRules.map((rule) => ({ ...rule })) },
+          ofBucket,
         );
       }
-      if (plan.policy)
+      if (bucketPlan.policy !== undefined) {
         new minio.S3BucketPolicy(
-          `${name}-${plan.name}-policy`,
-          { bucket: bucket.bucket, policy: plan.policy },
-          after,
+          `${name}-${bucketPlan.name}-policy`,
+          { bucket: bucketPlan.name, policy: bucketPlan.policy },
+          ofBucket,
         );
+      }
       return bucket;
     });
 
-    this.agentSecrets = {};
-    for (const agent of agentStoragePlans(args.spec)) {
+    const credentials: Record<string, { accessKey: string; secretKey: pulumi.Output<string> }> = {};
+    for (const agent of plan.users) {
       const secret = new random.RandomPassword(
         `${name}-${agent.username}-secret`,
         { length: 40, special: false },
@@ -57,7 +67,7 @@ export class StorageBuckets extends pulumi.ComponentResource {
       );
       const user = new minio.IamUser(
         `${name}-${agent.username}`,
-        { name: agent.username, secret: secret.result },
+        { name: agent.username, secret: pulumi.secret(secret.result) },
         child,
       );
       const policy = new minio.IamPolicy(
@@ -70,10 +80,11 @@ export class StorageBuckets extends pulumi.ComponentResource {
         { userName: user.name, policyName: policy.name },
         { ...child, dependsOn: buckets },
       );
-      this.agentSecrets[agent.agent] = pulumi.secret(secret.result);
+      credentials[agent.agent] = { accessKey: agent.username, secretKey: pulumi.secret(secret.result) };
     }
 
-    this.bucketNames = pulumi.output(buckets.map((b) => b.bucket)).apply((names) => names);
+    this.bucketNames = pulumi.all(buckets.map((b) => b.bucket));
+    this.agentCredentials = credentials;
     this.registerOutputs({ bucketNames: this.bucketNames });
   }
 }

@@ -1,23 +1,34 @@
-import { boundPorts } from "./bound-ports.ts";
-import { privateBuckets, versionedBucketsExpire } from "./buckets.ts";
+import { bucketsVersionedAndExpiring, privateBuckets } from "./buckets.ts";
+import { noCredentialsInEnv } from "./credentials.ts";
 import { pinnedImages } from "./pinned-images.ts";
-import { noAdministratorAgents, workQueuesDeadLetter } from "./queues.ts";
+import { managementPortsOnLoopback, portsBoundToAnAddress } from "./ports.ts";
+import { durableQueues, workQueuesDeadLetter } from "./queues.ts";
+import type { ResourceRule, StackRule } from "./types.ts";
+import { leastPrivilegePermissions, noElevatedUsers } from "./users.ts";
 
 export {
-  boundPorts,
-  noAdministratorAgents,
+  bucketsVersionedAndExpiring,
+  durableQueues,
+  leastPrivilegePermissions,
+  managementPortsOnLoopback,
+  noCredentialsInEnv,
+  noElevatedUsers,
   pinnedImages,
+  portsBoundToAnAddress,
   privateBuckets,
-  versionedBucketsExpire,
   workQueuesDeadLetter,
 };
-export { TYPES } from "./types.ts";
+export { TYPES, type ResourceRule, type StackRule } from "./types.ts";
 
-export const resourceRules = [
+export const resourceRules: readonly ResourceRule[] = [
   pinnedImages,
-  boundPorts,
+  portsBoundToAnAddress,
+  managementPortsOnLoopback,
+  noCredentialsInEnv,
+  durableQueues,
   workQueuesDeadLetter,
-  noAdministratorAgents,
+  noElevatedUsers,
+  leastPrivilegePermissions,
   privateBuckets,
 ];
-export const stackRules = [versionedBucketsExpire];
+export const stackRules: readonly StackRule[] = [bucketsVersionedAndExpiring];

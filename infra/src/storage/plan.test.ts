@@ -1,0 +1,85 @@
+import { parseStorageSpec } from "@aios/runtime/storage";
+import { describe, expect, it } from "vitest";
+import { storageToResources } from "./plan.ts";
+
+const SPEC = `
+version: 1
+buckets:
+  - name: aios-workspaces
+    versioning: true
+    lifecycle: { noncurrentVersionExpirationDays: 7, abortIncompleteMultipartUploadDays: 2 }
+  - name: aios-workspace-refs
+    versioning: false
+    lifecycle: { abortIncompleteMultipartUploadDays: 1 }
+  - name: aios-backups
+    versioning: true
+    lifecycle: { noncurrentVersionExpirationDays: 90, expirationDays: 365 }
+  - name: aios-site
+    versioning: false
+    publicRead: true
+workspaces:
+  blobBucket: aios-workspaces
+  refBucket: aios-workspace-refs
+  backupBucket: aios-backups
+  agents: [coder, reviewer]
+`;
+const plan = storageToResources(parseStorageSpec(SPEC, { file: "test.yaml" }));
+
+describe("storageToResources", () => {
+  it("maps versioning and lifecycle rules per bucket", () => {
+    expect(plan.buckets.map((b) => [b.name, b.versioning, b.ilmRules])).toEqual([
+      [
+        "aios-workspaces",
+        true,
+        [{ id: "expire-noncurrent-versions", status: "Enabled", noncurrentVersionExpirationDays: 7 }],
+      ],
+      ["aios-workspace-refs", false, []],
+      [
+        "aios-backups",
+        true,
+        [
+          { id: "expire-noncurrent-versions", status: "Enabled", noncurrentVersionExpirationDays: 90 },
+          { id: "expire-objects", status: "Enabled", expiration: "365d" },
+        ],
+      ],
+      ["aios-site", false, []],
+    ]);
+    expect(plan.buckets.every((b) => b.acl === "private")).toBe(true);
+  });
+
+  it("expires stale multipart uploads server-side after the shortest abort period of the spec", () => {
+    expect(plan.staleUploadsExpiry).toBe("24h");
+  });
+
+  it("writes a read-only anonymous policy only for a bucket the spec marks publicRead", () => {
+    expect(plan.buckets.filter((b) => b.policy !== undefined).map((b) => b.name)).toEqual(["aios-site"]);
+    const policy = JSON.parse(plan.buckets.find((b) => b.name === "aios-site")?.policy ?? "");
+    expect(policy.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { AWS: ["*"] },
+        Action: ["s3:GetObject"],
+        Resource: ["arn:aws:s3:::aios-site/*"],
+      },
+    ]);
+  });
+
+  it("limits each agent user to workspaces/<agent>/ in the blob and ref buckets", () => {
+    expect(plan.users.map((u) => [u.username, u.policyName])).toEqual([
+      ["agent-coder", "aios-workspace-coder"],
+      ["agent-reviewer", "aios-workspace-reviewer"],
+    ]);
+    const coder = JSON.parse(plan.users[0]?.policy ?? "");
+    const [objects, listing] = coder.Statement;
+    expect(objects.Resource).toEqual([
+      "arn:aws:s3:::aios-workspaces/workspaces/coder/*",
+      "arn:aws:s3:::aios-workspace-refs/workspaces/coder/*",
+    ]);
+    expect(objects.Action).not.toContain("s3:*");
+    expect(listing.Condition).toEqual({
+      StringLike: { "s3:prefix": ["workspaces/coder/", "workspaces/coder/*"] },
+    });
+    expect(JSON.stringify(coder)).not.toContain("aios-backups");
+    expect(JSON.stringify(coder)).not.toContain("reviewer");
+  });
+});

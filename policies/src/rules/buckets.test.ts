@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { resourceViolations, stackViolations } from "../testing/validate.ts";
+import { bucketsVersionedAndExpiring, privateBuckets } from "./buckets.ts";
+import { TYPES } from "./types.ts";
+
+const policy = (bucket: string, statement: Record<string, unknown>) => ({
+  type: TYPES.bucketPolicy,
+  props: { bucket, policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) },
+});
+const publicGet = { Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["s3:GetObject"] };
+
+describe("buckets-private", () => {
+  it("accepts a private bucket and a policy for a named principal", async () => {
+    expect(
+      await resourceViolations(privateBuckets, {
+        type: TYPES.bucket,
+        props: { bucket: "b", acl: "private" },
+      }),
+    ).toEqual([]);
+    const named = { Effect: "Allow", Principal: { AWS: ["arn:aws:iam::1:user/x"] }, Action: "s3:*" };
+    expect(await resourceViolations(privateBuckets, policy("aios-workspaces", named))).toEqual([]);
+  });
+
+  it("refuses a public ACL", async () => {
+    expect(
+      await resourceViolations(privateBuckets, {
+        type: TYPES.bucket,
+        props: { bucket: "b", acl: "public-read" },
+      }),
+    ).toEqual(["bucket 'b' has ACL 'public-read'; use private"]);
+  });
+
+  it("refuses a policy that opens a bucket to everyone unless the bucket is listed as public-read", async () => {
+    expect(await resourceViolations(privateBuckets, policy("aios-workspaces", publicGet))).toEqual([
+      "bucket policy on 'aios-workspaces' grants s3:GetObject to everyone",
+    ]);
+    expect(
+      await resourceViolations(privateBuckets, policy("site", publicGet), { publicReadBuckets: ["site"] }),
+    ).toEqual([]);
+    // Listed as public-read still means read only.
+    const write = { ...publicGet, Action: ["s3:GetObject", "s3:PutObject"] };
+    expect(
+      await resourceViolations(privateBuckets, policy("site", write), { publicReadBuckets: ["site"] }),
+    ).toHaveLength(1);
+  });
+});
+
+describe("buckets-versioned-with-lifecycle", () => {
+  const bucket = (name: string) => ({ type: TYPES.bucket, props: { bucket: name, acl: "private" } });
+  const versioning = (name: string) => ({
+    type: TYPES.bucketVersioning,
+    props: { bucket: name, versioningConfiguration: { status: "Enabled" } },
+  });
+  const expiry = (name: string, days: number) => ({
+    type: TYPES.ilmPolicy,
+    props: { bucket: name, rules: [{ id: "r", status: "Enabled", noncurrentVersionExpirationDays: days }] },
+  });
+  const minio = (envs: string[]) => ({ type: TYPES.container, props: { name: "aios-dev-minio", envs } });
+
+  it("accepts versioned, expiring buckets, the exempt refs bucket, and MinIO expiring stale uploads", async () => {
+    const resources = [
+      bucket("aios-workspaces"),
+      versioning("aios-workspaces"),
+      expiry("aios-workspaces", 7),
+      bucket("aios-workspace-refs"),
+      minio(["MINIO_PROMETHEUS_AUTH_TYPE=public", "MINIO_API_STALE_UPLOADS_EXPIRY=24h"]),
+    ];
+    expect(await stackViolations(bucketsVersionedAndExpiring, resources)).toEqual([]);
+  });
+
+  it("reports an unversioned bucket, a versioned one that never expires old versions, and MinIO keeping stale uploads", async () => {
+    const resources = [
+      bucket("aios-artifacts"),
+      bucket("aios-backups"),
+      versioning("aios-backups"),
+      expiry("aios-backups", 0),
+      minio(["MINIO_PROMETHEUS_AUTH_TYPE=public"]),
+    ];
+    expect(await stackViolations(bucketsVersionedAndExpiring, resources)).toEqual([
+      "bucket 'aios-artifacts' is not versioned: an overwritten or deleted object cannot be restored",
+      "versioned bucket 'aios-backups' never expires noncurrent versions",
+      "MinIO container 'aios-dev-minio' does not set MINIO_API_STALE_UPLOADS_EXPIRY: incomplete multipart uploads are kept",
+    ]);
+  });
+
+  it("takes the unversioned exemptions from the policy config", async () => {
+    expect(
+      await stackViolations(bucketsVersionedAndExpiring, [bucket("scratch")], {
+        unversionedBuckets: ["scratch"],
+      }),
+    ).toEqual([]);
+    expect(
+      await stackViolations(bucketsVersionedAndExpiring, [bucket("aios-workspace-refs")], {
+        unversionedBuckets: [],
+      }),
+    ).toHaveLength(1);
+  });
+});
