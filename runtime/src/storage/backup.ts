@@ -54,11 +54,13 @@ export async function createSnapshot(
   const id = options.id ?? `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
   const entries: SnapshotEntry[] = [];
   for await (const object of store.listObjects(options.bucket, { prefix: options.prefix })) {
-    const { sha256, size } = await sha256Of(store, options.bucket, object.key);
     await store.copyObject(
       { bucket: options.bucket, key: object.key },
       { bucket: options.backupBucket, key: dataKey(id, object.key) },
     );
+    // Hash the copy, not the source: the source may change between the two reads, and the
+    // manifest must describe exactly the bytes the snapshot holds.
+    const { sha256, size } = await sha256Of(store, options.backupBucket, dataKey(id, object.key));
     entries.push({ key: object.key, size, sha256 });
   }
   const manifest: SnapshotManifest = {

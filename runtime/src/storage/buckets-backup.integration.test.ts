@@ -24,12 +24,22 @@ buckets:
   - name: t-backups-${suffix}
     versioning: true
     lifecycle: { noncurrentVersionExpirationDays: 30 }
+  - name: t-public-${suffix}
+    versioning: false
+    publicRead: false
+    policy:
+      - { sid: Reports, effect: Allow, principals: ["*"], actions: ["s3:GetObject"], prefix: reports/ }
 workspaces: { blobBucket: t-artifacts-${suffix}, refBucket: t-refs-${suffix}, backupBucket: t-backups-${suffix} }
 `);
-const [artifacts, refs, backups] = spec.buckets.map((b) => b.name) as [string, string, string];
+const [artifacts, refs, backups, publicBucket] = spec.buckets.map((b) => b.name) as [
+  string,
+  string,
+  string,
+  string,
+];
 
 afterAll(async () => {
-  for (const bucket of [artifacts, refs, backups]) {
+  for (const bucket of [artifacts, refs, backups, publicBucket]) {
     await emptyBucket(store, bucket).catch(() => {});
     await store.client.removeBucket(bucket).catch(() => {});
   }
@@ -50,16 +60,58 @@ describe("buckets from the storage spec", () => {
     expect(await verifyBuckets(store, spec)).toEqual([]);
   });
 
-  it("report drift after someone changed a bucket by hand", async () => {
+  it("apply the policy statements of the spec, which the gateway enforces for anonymous readers", async () => {
+    await store.putObject(publicBucket, "reports/weekly.txt", "open");
+    await store.putObject(publicBucket, "drafts/secret.txt", "closed");
+    const endpoint = process.env.AIOS_S3_ENDPOINT ?? "";
+    expect((await fetch(`${endpoint}/${publicBucket}/reports/weekly.txt`)).status).toBe(200);
+    expect((await fetch(`${endpoint}/${publicBucket}/drafts/secret.txt`)).status).toBe(403);
+    expect((await fetch(`${endpoint}/${artifacts}/anything`)).status).toBe(403);
+  });
+
+  it("report drift after someone changed a bucket by hand, and apply repairs it", async () => {
     await store.client.setBucketVersioning(refs, { Status: "Enabled" });
     await store.client.removeBucketLifecycle(backups);
+    await store.client.setBucketTagging(artifacts, { system: "aios-test", owner: "someone" });
+    await store.client.setBucketPolicy(
+      refs,
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:GetObject",
+            Resource: `arn:aws:s3:::${refs}/*`,
+          },
+        ],
+      }),
+    );
     const drifts = await verifyBuckets(store, spec);
     expect(drifts.map((d) => `${d.bucket}:${d.kind}`).sort()).toEqual(
-      [`${backups}:lifecycle`, `${refs}:versioning`].sort(),
+      [`${artifacts}:tags`, `${backups}:lifecycle`, `${refs}:policy`, `${refs}:versioning`].sort(),
     );
     expect(drifts.find((d) => d.kind === "lifecycle")?.description).toBe(
       `bucket '${backups}': lifecycle is [], the spec says [noncurrent-expire:30d]`,
     );
+    expect(drifts.find((d) => d.kind === "policy")?.description).toContain('"principals":["*"]');
+    expect(drifts.find((d) => d.kind === "tags")?.description).toBe(
+      `bucket '${artifacts}': tags are {"owner":"someone","system":"aios-test"}, the spec says {"system":"aios-test"}`,
+    );
+
+    const changes = await ensureBuckets(store, spec);
+    expect(changes.map((c) => c.split(" (")[0]).sort()).toEqual(
+      [
+        `${artifacts}: tags set`,
+        `${backups}: lifecycle set`,
+        `${refs}: policy set`,
+        `${refs}: versioning set`,
+      ].sort(),
+    );
+    // Versioning once enabled can only be suspended, which the spec's "off" accepts.
+    expect((await store.client.getBucketVersioning(refs)) as unknown).toMatchObject({ Status: "Suspended" });
+    expect(await verifyBuckets(store, spec)).toEqual([]);
+    expect((await fetch(`${process.env.AIOS_S3_ENDPOINT}/${refs}/x`)).status).toBe(403);
   });
 });
 

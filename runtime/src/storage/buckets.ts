@@ -41,46 +41,198 @@ export function lifecycleRules(bucket: BucketSpec): LifecycleRule[] {
   return rules;
 }
 
-function publicReadPolicy(bucket: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { AWS: ["*"] },
-        Action: ["s3:GetObject"],
-        Resource: [`arn:aws:s3:::${bucket}/*`],
-      },
-    ],
-  });
+interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal: { readonly AWS: readonly string[] };
+  readonly Action: readonly string[];
+  readonly Resource: readonly string[];
 }
 
-/** Creates what is missing and sets versioning, lifecycle, tags and policy. Idempotent. */
+/**
+ * The bucket policy the spec asks for (publicRead plus its statements), as the S3 API takes it;
+ * undefined for a private bucket without statements. infra and runtime both derive it from here.
+ */
+export function bucketPolicyDocument(bucket: BucketSpec): string | undefined {
+  const statements: PolicyStatement[] = [];
+  if (bucket.publicRead) {
+    statements.push({
+      Sid: "PublicRead",
+      Effect: "Allow",
+      Principal: { AWS: ["*"] },
+      Action: ["s3:GetObject"],
+      Resource: [`arn:aws:s3:::${bucket.name}/*`],
+    });
+  }
+  for (const statement of bucket.policy) {
+    statements.push({
+      Sid: statement.sid,
+      Effect: statement.effect,
+      Principal: { AWS: [...statement.principals] },
+      Action: [...statement.actions],
+      Resource: [
+        statement.bucket ? `arn:aws:s3:::${bucket.name}` : `arn:aws:s3:::${bucket.name}/${statement.prefix}*`,
+      ],
+    });
+  }
+  if (statements.length === 0) return undefined;
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/**
+ * A policy in a comparable form: servers echo policies back with their own spelling (a string
+ * where we sent a one-element list, `"*"` for `{"AWS": ["*"]}`, other key order).
+ */
+export function normalizePolicy(policy: string | undefined): string {
+  if (!policy) return "[]";
+  let parsed: { Statement?: unknown };
+  try {
+    parsed = JSON.parse(policy) as { Statement?: unknown };
+  } catch {
+    return policy;
+  }
+  const list = (value: unknown): string[] =>
+    (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String).sort();
+  const principals = (value: unknown): string[] =>
+    value === "*"
+      ? ["*"]
+      : list((value as { AWS?: unknown } | undefined)?.AWS).map((p) =>
+          p.replace(/^arn:aws:iam::\d*:/, "arn:aws:iam:::"),
+        );
+  const statements = (Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement])
+    .filter(Boolean)
+    .map((raw) => {
+      const st = raw as Record<string, unknown>;
+      return JSON.stringify({
+        effect: st.Effect,
+        principals: principals(st.Principal),
+        actions: list(st.Action),
+        resources: list(st.Resource),
+        ...(st.Condition ? { condition: st.Condition } : {}),
+      });
+    })
+    .sort();
+  return `[${statements.join(",")}]`;
+}
+
+/** What differs between one bucket on the server and its spec; [] when they match. */
+async function inspectBucket(store: ObjectStore, bucket: BucketSpec): Promise<BucketDrift[]> {
+  const client = store.client;
+  const name = bucket.name;
+  if (!(await client.bucketExists(name))) {
+    return [{ bucket: name, kind: "missing-bucket", description: `bucket '${name}' does not exist` }];
+  }
+  const drifts: BucketDrift[] = [];
+  const versioning = (await client.getBucketVersioning(name)) as { Status?: string } | undefined;
+  const status = versioning?.Status;
+  if ((status === "Enabled") !== bucket.versioning) {
+    drifts.push({
+      bucket: name,
+      kind: "versioning",
+      description: `bucket '${name}': versioning is ${status ?? "off"}, the spec says ${bucket.versioning ? "Enabled" : "off"}`,
+    });
+  }
+  const live = await client.getBucketLifecycle(name).catch(absentAs(null));
+  // The XML parser gives a lone rule as an object, several as an array.
+  const rawRules = (live as { Rule?: LifecycleRule | LifecycleRule[] } | null)?.Rule;
+  const liveRules = summarizeRules(Array.isArray(rawRules) ? rawRules : rawRules ? [rawRules] : []);
+  const wantRules = summarizeRules(lifecycleRules(bucket));
+  if (liveRules !== wantRules) {
+    drifts.push({
+      bucket: name,
+      kind: "lifecycle",
+      description: `bucket '${name}': lifecycle is [${liveRules}], the spec says [${wantRules}]`,
+    });
+  }
+  const tags = Object.fromEntries(
+    ((await client.getBucketTagging(name).catch(absentAs([]))) as { Key: unknown; Value: unknown }[]).map(
+      (t) => [String(t.Key), String(t.Value)],
+    ),
+  );
+  if (JSON.stringify(sorted(tags)) !== JSON.stringify(sorted(bucket.tags))) {
+    drifts.push({
+      bucket: name,
+      kind: "tags",
+      description: `bucket '${name}': tags are ${JSON.stringify(sorted(tags))}, the spec says ${JSON.stringify(sorted(bucket.tags))}`,
+    });
+  }
+  const livePolicy = normalizePolicy(await client.getBucketPolicy(name).catch(absentAs("")));
+  const wantPolicy = normalizePolicy(bucketPolicyDocument(bucket));
+  if (livePolicy !== wantPolicy) {
+    drifts.push({
+      bucket: name,
+      kind: "policy",
+      description: `bucket '${name}': policy is ${livePolicy}, the spec says ${wantPolicy}`,
+    });
+  }
+  return drifts;
+}
+
+/** Reading a configuration the bucket does not have answers 404 with a code of its own. */
+const ABSENT = new Set([
+  "NoSuchLifecycleConfiguration",
+  "NoSuchTagSet",
+  "NoSuchTagSetError",
+  "NoSuchBucketPolicy",
+  "NoSuchConfiguration",
+]);
+function absentAs<T>(value: T): (error: unknown) => T {
+  return (error) => {
+    if (ABSENT.has((error as { code?: string }).code ?? "")) return value;
+    throw error;
+  };
+}
+
+/**
+ * Makes the server match the spec: creates missing buckets and sets what differs (versioning,
+ * lifecycle, tags, policy). Idempotent: a second run changes nothing and returns [].
+ */
 export async function ensureBuckets(store: ObjectStore, spec: StorageSpec): Promise<string[]> {
   const client = store.client;
   const changed: string[] = [];
   for (const bucket of spec.buckets) {
+    const name = bucket.name;
     try {
-      if (!(await client.bucketExists(bucket.name))) {
-        await client.makeBucket(bucket.name);
-        changed.push(`created ${bucket.name}`);
+      let drifts = await inspectBucket(store, bucket);
+      if (drifts[0]?.kind === "missing-bucket") {
+        await client.makeBucket(name);
+        changed.push(`created ${name}`);
+        drifts = await inspectBucket(store, bucket);
       }
-      const versioning = await client.getBucketVersioning(bucket.name).catch(() => undefined);
-      const enabled = (versioning as { Status?: string } | undefined)?.Status === "Enabled";
-      if (bucket.versioning !== enabled && (bucket.versioning || versioning)) {
-        await client.setBucketVersioning(bucket.name, {
-          Status: bucket.versioning ? "Enabled" : "Suspended",
-        });
-        changed.push(`${bucket.name}: versioning ${bucket.versioning ? "enabled" : "suspended"}`);
+      for (const drift of drifts) {
+        switch (drift.kind) {
+          case "versioning":
+            await client.setBucketVersioning(name, { Status: bucket.versioning ? "Enabled" : "Suspended" });
+            break;
+          case "lifecycle": {
+            const rules = lifecycleRules(bucket);
+            if (rules.length > 0) await client.setBucketLifecycle(name, { Rule: rules });
+            else await client.removeBucketLifecycle(name);
+            break;
+          }
+          case "tags":
+            if (Object.keys(bucket.tags).length > 0) await client.setBucketTagging(name, { ...bucket.tags });
+            else await client.removeBucketTagging(name);
+            break;
+          case "policy": {
+            const document = bucketPolicyDocument(bucket);
+            if (document) await client.setBucketPolicy(name, document);
+            // minio-js expects 204 to a DELETE ?policy; Ceph RGW answers 200.
+            else
+              await client.makeRequestAsyncOmit(
+                { method: "DELETE", bucketName: name, query: "policy" },
+                "",
+                [200, 204],
+              );
+            break;
+          }
+        }
+        changed.push(
+          `${name}: ${drift.kind} set (was: ${drift.description.replace(/^bucket '[^']+': /, "")})`,
+        );
       }
-      const rules = lifecycleRules(bucket);
-      if (rules.length > 0) await client.setBucketLifecycle(bucket.name, { Rule: rules });
-      else await client.removeBucketLifecycle(bucket.name).catch(() => {});
-      if (Object.keys(bucket.tags).length > 0) await client.setBucketTagging(bucket.name, { ...bucket.tags });
-      if (bucket.publicRead) await client.setBucketPolicy(bucket.name, publicReadPolicy(bucket.name));
-      else await client.setBucketPolicy(bucket.name, "").catch(() => {});
     } catch (error) {
-      throw translateS3Error(error, "ensure bucket", bucket.name);
+      throw translateS3Error(error, "ensure bucket", name);
     }
   }
   return changed;
@@ -88,60 +240,12 @@ export async function ensureBuckets(store: ObjectStore, spec: StorageSpec): Prom
 
 /** Compares the server's buckets with the spec; each difference is one drift. */
 export async function verifyBuckets(store: ObjectStore, spec: StorageSpec): Promise<BucketDrift[]> {
-  const client = store.client;
   const drifts: BucketDrift[] = [];
   for (const bucket of spec.buckets) {
-    const name = bucket.name;
     try {
-      if (!(await client.bucketExists(name))) {
-        drifts.push({ bucket: name, kind: "missing-bucket", description: `bucket '${name}' does not exist` });
-        continue;
-      }
-      const versioning = (await client.getBucketVersioning(name).catch(() => undefined)) as
-        { Status?: string } | undefined;
-      const enabled = versioning?.Status === "Enabled";
-      if (enabled !== bucket.versioning) {
-        drifts.push({
-          bucket: name,
-          kind: "versioning",
-          description: `bucket '${name}': versioning is ${versioning?.Status ?? "off"}, the spec says ${bucket.versioning ? "Enabled" : "off"}`,
-        });
-      }
-      const live = await client.getBucketLifecycle(name).catch(() => null);
-      // The XML parser gives a lone rule as an object, several as an array.
-      const rawRules = (live as { Rule?: LifecycleRule | LifecycleRule[] } | null)?.Rule;
-      const liveRules = summarizeRules(Array.isArray(rawRules) ? rawRules : rawRules ? [rawRules] : []);
-      const wantRules = summarizeRules(lifecycleRules(bucket));
-      if (liveRules !== wantRules) {
-        drifts.push({
-          bucket: name,
-          kind: "lifecycle",
-          description: `bucket '${name}': lifecycle is [${liveRules}], the spec says [${wantRules}]`,
-        });
-      }
-      const tags = Object.fromEntries(
-        ((await client.getBucketTagging(name).catch(() => [])) as { Key: string; Value: string }[]).map(
-          (t) => [t.Key, t.Value],
-        ),
-      );
-      if (JSON.stringify(sorted(tags)) !== JSON.stringify(sorted(bucket.tags))) {
-        drifts.push({
-          bucket: name,
-          kind: "tags",
-          description: `bucket '${name}': tags are ${JSON.stringify(sorted(tags))}, the spec says ${JSON.stringify(sorted(bucket.tags))}`,
-        });
-      }
-      const policy = await client.getBucketPolicy(name).catch(() => "");
-      const isPublic = policy.includes('"*"');
-      if (isPublic !== bucket.publicRead) {
-        drifts.push({
-          bucket: name,
-          kind: "policy",
-          description: `bucket '${name}' is ${isPublic ? "publicly readable" : "private"}, the spec says ${bucket.publicRead ? "public read" : "private"}`,
-        });
-      }
+      drifts.push(...(await inspectBucket(store, bucket)));
     } catch (error) {
-      throw translateS3Error(error, "verify bucket", name);
+      throw translateS3Error(error, "verify bucket", bucket.name);
     }
   }
   return drifts;

@@ -112,9 +112,15 @@ const RETRYABLE_CODES = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-export function isRetryable(error: unknown): boolean {
+/**
+ * Transient: a socket failure, a throttle or a 5xx (`status`: the response's HTTP status, which
+ * minio-js leaves out of an error without a body). Never a 4xx: those repeat the same answer.
+ */
+export function isRetryable(error: unknown, status?: number): boolean {
+  if (error instanceof StorageError) return false;
   const code = (error as { code?: string })?.code;
-  return code !== undefined && RETRYABLE_CODES.has(code);
+  if (code !== undefined && RETRYABLE_CODES.has(code)) return true;
+  return status !== undefined && (status >= 500 || status === 429);
 }
 
 /** Maps what the minio client throws (S3 error codes, socket errors) to typed errors. */

@@ -7,7 +7,14 @@ export {
   type SnapshotVerification,
   verifySnapshot,
 } from "./backup.ts";
-export { type BucketDrift, ensureBuckets, lifecycleRules, verifyBuckets } from "./buckets.ts";
+export {
+  type BucketDrift,
+  bucketPolicyDocument,
+  ensureBuckets,
+  lifecycleRules,
+  normalizePolicy,
+  verifyBuckets,
+} from "./buckets.ts";
 export {
   AccessDeniedError,
   BucketNotFoundError,
@@ -22,6 +29,7 @@ export {
 export { validateKey } from "./keys.ts";
 export {
   type CallOptions,
+  createObjectStore,
   type GetObjectOptions,
   type ListedObject,
   type ObjectStat,
@@ -35,6 +43,7 @@ export type { Progress, ProgressListener } from "./progress.ts";
 export {
   type BucketSpec,
   type LifecycleSpec,
+  type PolicyStatementSpec,
   loadStorageSpec,
   parseStorageSpec,
   type StorageSpec,

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Client } from "minio";
 import type { ProgressMeter } from "./progress.ts";
+import { outsideScope } from "./requests.ts";
 
 export interface MultipartUploadOptions {
   readonly client: Client;
@@ -14,6 +15,8 @@ export interface MultipartUploadOptions {
   readonly headers: Record<string, string>;
   readonly meter: ProgressMeter;
   readonly signal: AbortSignal;
+  /** Called as parts land: the call's timeout counts from the last progress. */
+  readonly touch: () => void;
   /** Retries one part; the whole upload is not restarted for a transient failure. */
   readonly retryPart: <T>(operation: () => Promise<T>) => Promise<T>;
 }
@@ -50,6 +53,7 @@ export async function uploadMultipart(
         .then((result) => {
           etags.push({ part: number, etag: result.etag });
           options.meter.add(part.length);
+          options.touch();
         })
         .catch((error: unknown) => {
           failure ??= error;
@@ -71,7 +75,8 @@ export async function uploadMultipart(
     return { etag: etag.replace(/"/g, ""), versionId: result.versionId ?? null };
   } catch (error) {
     await Promise.allSettled(inFlight);
-    await client.abortMultipartUpload(bucket, key, uploadId).catch(() => {});
+    // Outside the call's request scope: a cancelled call destroys every request it starts.
+    await outsideScope(() => client.abortMultipartUpload(bucket, key, uploadId)).catch(() => {});
     throw error;
   } finally {
     options.signal.removeEventListener("abort", onAbort);
@@ -118,6 +123,10 @@ export async function readHead(
   return { head: Buffer.concat(chunks, bytes), ended: false };
 }
 
-export function chunksOf(stream: Readable): AsyncIterator<Buffer> {
-  return stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+/** The stream's chunks; `onChunk` hears of each (reading the source is progress too). */
+export async function* chunksOf(stream: Readable, onChunk: () => void = () => {}): AsyncGenerator<Buffer> {
+  for await (const chunk of stream) {
+    onChunk();
+    yield typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+  }
 }

@@ -1,14 +1,19 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsEnv, createTestBucket, testObjectStore } from "../testing/s3.ts";
 import {
+  BucketNotFoundError,
   InvalidKeyError,
   NotFoundError,
   PreconditionFailedError,
   StorageAbortedError,
+  StorageError,
   StorageTimeoutError,
 } from "./errors.ts";
 import type { Progress } from "./progress.ts";
@@ -34,6 +39,18 @@ function randomStream(total: number, failAfter?: number): Readable {
       const size = Math.min(MiB, total - sent);
       sent += size;
       this.push(randomBytes(size));
+    },
+  });
+}
+
+/** `total` bytes, then nothing: neither more data nor an end. */
+function stallingStream(total: number): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= total) return;
+      sent += MiB;
+      this.push(randomBytes(MiB));
     },
   });
 }
@@ -139,11 +156,14 @@ describe("ObjectStore on the real S3 gateway", () => {
       },
     });
     await expect(upload).rejects.toBeInstanceOf(StorageAbortedError);
+    // The source stalls after 12 MiB: nothing moves for timeoutMs, so the call times out.
     const timedOut = await store
-      .putObject(bucket, "broken/c.bin", randomStream(60 * MiB), { timeoutMs: 200 })
+      .putObject(bucket, "broken/c.bin", stallingStream(12 * MiB), { timeoutMs: 300 })
       .catch((e: unknown) => e);
     expect(timedOut).toBeInstanceOf(StorageTimeoutError);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((timedOut as Error).message).toBe(
+      `upload of '${bucket}/broken/c.bin' did not finish within 300 ms`,
+    );
     expect(await store.exists(bucket, "broken/a.bin")).toBe(false);
     expect(await store.exists(bucket, "broken/b.bin")).toBe(false);
     expect(await store.exists(bucket, "broken/c.bin")).toBe(false);
@@ -206,5 +226,99 @@ describe("ObjectStore on the real S3 gateway", () => {
     for await (const version of store.listObjectVersions(versioned.bucket, { prefix: "pages/" }))
       if (version.key.startsWith("pages/dir/")) count++;
     expect(count).toBe(1010);
+  });
+
+  it("updates an object by compare-and-swap without losing any of many concurrent updates", async () => {
+    const bucket = plain.bucket;
+    const increment = (current: Buffer | undefined) => String(Number(current?.toString() ?? "0") + 1);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => store.casUpdate(bucket, "cas/counter", increment, { maxAttempts: 50 })),
+    );
+    expect(results.every((r) => r !== undefined && /^[0-9a-f]{32}$/.test(r.etag))).toBe(true);
+    expect((await store.getObjectBuffer(bucket, "cas/counter")).toString()).toBe("8");
+    expect(await store.casUpdate(bucket, "cas/counter", () => undefined)).toBeUndefined();
+    expect((await store.getObjectBuffer(bucket, "cas/counter")).toString()).toBe("8");
+  });
+
+  it("signs PUT URLs that a plain HTTP client can upload through", async () => {
+    const url = await store.presignPut(plain.bucket, "public/upload.txt", 60);
+    const response = await fetch(url, { method: "PUT", body: "uploaded without credentials" });
+    expect(response.status).toBe(200);
+    expect((await store.getObjectBuffer(plain.bucket, "public/upload.txt")).toString()).toBe(
+      "uploaded without credentials",
+    );
+  });
+
+  it("uploads and downloads files with progress against the file's size, replacing the target whole", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aios-storage-"));
+    try {
+      const source = join(dir, "source.bin");
+      const content = randomBytes(11 * MiB);
+      await writeFile(source, content);
+      const progress: Progress[] = [];
+      const put = await store.uploadFile(plain.bucket, "files/source.bin", source, {
+        onProgress: (p) => progress.push(p),
+      });
+      expect(put.etag).toMatch(/-3$/);
+      expect(progress.at(-1)).toMatchObject({ bytesDone: 11 * MiB, totalBytes: 11 * MiB });
+      expect(progress.at(-1)?.bytesPerSecond).toBeGreaterThan(0);
+
+      const target = join(dir, "target.bin");
+      await writeFile(target, "old content");
+      await store.downloadFile(plain.bucket, "files/source.bin", target);
+      expect((await readFile(target)).equals(content)).toBe(true);
+
+      await expect(store.downloadFile(plain.bucket, "files/missing.bin", target)).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
+      expect((await readFile(target)).equals(content)).toBe(true);
+      await expect(store.uploadFile(plain.bucket, "files/x", join(dir, "nope"))).rejects.toMatchObject({
+        code: "INVALID_ARGUMENT",
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("aborts only multipart uploads older than asked, and names a missing bucket", async () => {
+    const bucket = plain.bucket;
+    const uploadId = await store.client.initiateNewMultipartUpload(bucket, "stale/orphan.bin", {});
+    expect(await store.cleanupStaleUploads(bucket, { prefix: "stale/", olderThanMs: 3_600_000 })).toBe(0);
+    expect(await store.listIncompleteUploads(bucket, "stale/")).toEqual([
+      { key: "stale/orphan.bin", uploadId },
+    ]);
+    expect(await store.cleanupStaleUploads(bucket, { prefix: "stale/", olderThanMs: 0 })).toBe(1);
+    expect(await store.listIncompleteUploads(bucket, "stale/")).toEqual([]);
+
+    const missing = `${bucket}-missing`;
+    await expect(store.statObject(missing, "k")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.putObject(missing, "k", "x")).rejects.toBeInstanceOf(BucketNotFoundError);
+    const listing = (async () => {
+      for await (const _ of store.listObjects(missing)) return;
+    })();
+    await expect(listing).rejects.toMatchObject({ code: "STORAGE_BUCKET_NOT_FOUND", bucket: missing });
+  });
+
+  it("reads, tags and deletes one version of a key in a versioned bucket", async () => {
+    const bucket = versioned.bucket;
+    const first = await store.putObject(bucket, "doc.txt", "first", { tags: { rev: "1" } });
+    const second = await store.putObject(bucket, "doc.txt", "second");
+    expect(first.versionId).not.toBeNull();
+    expect(first.versionId).not.toBe(second.versionId);
+    const ids = [];
+    for await (const v of store.listObjectVersions(bucket, "doc.txt")) ids.push(v.versionId);
+    expect(ids.sort()).toEqual([first.versionId, second.versionId].sort());
+    const firstVersion = { versionId: first.versionId ?? "" };
+    expect((await store.getObjectBuffer(bucket, "doc.txt", firstVersion)).toString()).toBe("first");
+    expect(await store.statObject(bucket, "doc.txt", firstVersion)).toMatchObject({
+      size: 5,
+      versionId: first.versionId,
+    });
+    expect(await store.getObjectTags(bucket, "doc.txt", firstVersion)).toEqual({ rev: "1" });
+    await store.setObjectTags(bucket, "doc.txt", { reviewed: "yes" });
+    expect(await store.getObjectTags(bucket, "doc.txt")).toEqual({ reviewed: "yes" });
+    await store.deleteObject(bucket, "doc.txt", firstVersion);
+    await expect(store.getObjectBuffer(bucket, "doc.txt", firstVersion)).rejects.toBeInstanceOf(StorageError);
+    expect((await store.getObjectBuffer(bucket, "doc.txt")).toString()).toBe("second");
   });
 });

@@ -1,12 +1,24 @@
+import { randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { rename, stat, unlink } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Client, CopyDestinationOptions, CopySourceOptions } from "minio";
 import { backoffDelay, sleep } from "../backoff.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { isRetryable, StorageAbortedError, StorageTimeoutError, translateS3Error } from "./errors.ts";
+import {
+  isRetryable,
+  NotFoundError,
+  PreconditionFailedError,
+  StorageAbortedError,
+  StorageTimeoutError,
+  translateS3Error,
+} from "./errors.ts";
 import { validateKey } from "./keys.ts";
 import { chunksOf, readHead, uploadMultipart } from "./multipart.ts";
 import { meteredStream, type ProgressListener, ProgressMeter } from "./progress.ts";
+import { currentScope, RequestScope, scopedTransport } from "./requests.ts";
 
 export interface ObjectStoreOptions {
   /** e.g. http://127.0.0.1:7480 (Ceph RGW), http://minio:9000, https://s3.eu-west-1.amazonaws.com */
@@ -16,7 +28,12 @@ export interface ObjectStoreOptions {
   readonly region?: string;
   /** The address clients outside this network use; presigned URLs are signed for it (minio-js #1351). */
   readonly publicEndpoint?: string;
-  /** Per call, unless the call says otherwise. Default 60 s. */
+  /**
+   * How long a call may go without progress before it fails with StorageTimeoutError, unless the
+   * call says otherwise. Default 60 s. A request waits at most this long for its answer; a
+   * transfer fails once no byte (or part) has moved for this long, so large objects are not
+   * bounded by it as a whole.
+   */
   readonly timeoutMs?: number;
   /** Attempts after the first for transient failures (5xx, resets). Default 3; never for 4xx. */
   readonly retries?: number;
@@ -39,6 +56,8 @@ export interface PutObjectOptions extends CallOptions {
   readonly ifNoneMatch?: "*";
   /** Replace only if the current etag is this one (compare-and-swap). */
   readonly ifMatch?: string;
+  /** The body's length when it is a stream, for `Progress.totalBytes`. */
+  readonly size?: number;
   readonly onProgress?: ProgressListener;
 }
 
@@ -91,7 +110,21 @@ function clientFor(endpoint: string, options: ObjectStoreOptions): Client {
     // A fixed region: the client then never asks the server for a bucket's region.
     region: options.region ?? "us-east-1",
     pathStyle: true,
+    // Our retries are bounded and typed; minio-js' own ones re-send consumed streams and log to the console.
+    retryOptions: { disableRetry: true },
+    transport: scopedTransport(url.protocol === "https:"),
   });
+}
+
+/** The store over any S3 server (MinIO, Ceph RGW, AWS S3). */
+export function createObjectStore(options: ObjectStoreOptions): ObjectStore {
+  return new ObjectStore(options);
+}
+
+/** What a call's attempt gets: its cancellation signal, and `touch` to say it made progress. */
+interface Attempt {
+  readonly signal: AbortSignal;
+  readonly touch: () => void;
 }
 
 /**
@@ -115,7 +148,11 @@ export class ObjectStore {
       throw new InvalidArgumentError("partSize", "S3 parts must be at least 5 MiB");
   }
 
-  /** Buffers and strings up to partSize go in one PUT; streams and larger bodies in parallel parts. */
+  /**
+   * Buffers and strings up to partSize go in one PUT; streams and larger bodies in parallel parts.
+   * Either the whole object lands or nothing does: a cancelled PUT has its socket destroyed, a
+   * cancelled or failed multipart upload is aborted before this rejects.
+   */
   async putObject(
     bucket: string,
     key: string,
@@ -146,34 +183,38 @@ export class ObjectStore {
       meter.finish();
       return { etag: result.etag.replace(/"/g, ""), versionId: result.versionId ?? null };
     };
+    let total = options.size;
     if (typeof body === "string" || Buffer.isBuffer(body)) {
-      const buffer = Buffer.from(body);
+      const buffer = typeof body === "string" ? Buffer.from(body) : body;
       if (buffer.length <= this.#partSize) {
         // A conditional PUT is not retried: if the first attempt landed, a retry would fail its own condition.
+        const meter = new ProgressMeter(options.onProgress, buffer.length);
         return this.#run(
           "upload",
           bucket,
           key,
           options,
-          condition === undefined,
-          () => single(buffer, new ProgressMeter(options.onProgress, buffer.length)),
-          undefined,
-          condition,
+          { retryable: condition === undefined, condition },
+          () =>
+            condition
+              ? this.#conditionalPut(bucket, key, options, () => single(buffer, meter))
+              : single(buffer, meter),
         );
       }
+      total = buffer.length;
       body = Readable.from([buffer]);
     }
     const source = body;
-    const meter = new ProgressMeter(options.onProgress, undefined);
+    const meter = new ProgressMeter(options.onProgress, total);
     // A stream can be read once, so only its parts are retried, not the whole upload.
     return this.#run(
       "upload",
       bucket,
       key,
       options,
-      false,
-      async (signal) => {
-        const chunks = chunksOf(source);
+      { retryable: false, condition, onCancel: () => source.destroy() },
+      async ({ signal, touch }) => {
+        const chunks = chunksOf(source, touch);
         const { head, ended } = await readHead(chunks, this.#partSize);
         if (ended) return single(head, meter);
         if (condition) {
@@ -193,48 +234,131 @@ export class ObjectStore {
           headers,
           meter,
           signal,
+          touch,
           retryPart: (operation) => this.#retrying(operation, signal),
         });
       },
-      () => source.destroy(),
-      condition,
     );
   }
 
-  /** A stream of the object; its bytes are counted into onProgress. Destroyed on abort or timeout. */
+  /**
+   * Ceph RGW answers the losers of a race of conditional PUTs on one key with 500 UnknownError
+   * instead of 412 (measured: one writer wins, none of the others lands). A 5xx to a conditional
+   * PUT therefore counts as a failed condition when the object shows the condition no longer
+   * holds; otherwise it stays a server error.
+   */
+  async #conditionalPut(
+    bucket: string,
+    key: string,
+    options: PutObjectOptions,
+    put: () => Promise<PutResult>,
+  ): Promise<PutResult> {
+    const scope = currentScope()?.child() ?? new RequestScope();
+    try {
+      return await scope.run(put);
+    } catch (error) {
+      if ((scope.lastStatus ?? 0) < 500) throw error;
+      const current = await this.client.statObject(bucket, key).catch(() => undefined);
+      const expected = options.ifMatch?.replace(/"/g, "");
+      const lost = options.ifNoneMatch
+        ? current !== undefined
+        : current !== undefined && current.etag.replace(/"/g, "") !== expected;
+      if (!lost) throw error;
+      throw new PreconditionFailedError(
+        bucket,
+        key,
+        options.ifNoneMatch ? "If-None-Match: *" : `If-Match: ${expected}`,
+        error,
+      );
+    }
+  }
+
+  /** Streams a local file up (multipart when large), with its size as `Progress.totalBytes`. */
+  async uploadFile(
+    bucket: string,
+    key: string,
+    path: string,
+    options: PutObjectOptions = {},
+  ): Promise<PutResult> {
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch (error) {
+      throw new InvalidArgumentError("uploadFile", `cannot read '${path}': ${(error as Error).message}`);
+    }
+    return this.putObject(bucket, key, createReadStream(path), { ...options, size });
+  }
+
+  /**
+   * Downloads to `path` through a temporary file renamed into place, so `path` holds either its
+   * old content or the whole object, never part of it.
+   */
+  async downloadFile(
+    bucket: string,
+    key: string,
+    path: string,
+    options: GetObjectOptions = {},
+  ): Promise<void> {
+    const temporary = `${path}.${randomUUID().slice(0, 8)}.part`;
+    try {
+      await this.downloadTo(bucket, key, createWriteStream(temporary), options);
+      await rename(temporary, path);
+    } catch (error) {
+      await unlink(temporary).catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * A stream of the object; its bytes are counted into onProgress. Abort or `timeoutMs` without
+   * a byte while the stream is being read destroys it (and its socket) with a typed error.
+   */
   async getObject(bucket: string, key: string, options: GetObjectOptions = {}): Promise<Readable> {
+    return (await this.#open(bucket, key, options)).body;
+  }
+
+  async #open(
+    bucket: string,
+    key: string,
+    options: GetObjectOptions,
+  ): Promise<{ body: Readable; etag: string }> {
     validateKey(key);
-    const stream = await this.#run("download", bucket, key, options, true, () =>
+    const response = (await this.#run("download", bucket, key, options, { retryable: true }, () =>
       this.client.getObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
+    )) as IncomingMessage;
+    const length = response.headers["content-length"];
+    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    // Only time the network: while the reader applies backpressure the response is paused.
+    const idle = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fail(new StorageTimeoutError("download", timeoutMs, bucket, key)), timeoutMs);
+    };
+    const body = meteredStream(
+      new ProgressMeter(options.onProgress, length === undefined ? undefined : Number(length)),
+      idle,
     );
-    const size = options.onProgress
-      ? Number(
-          (stream as Readable & { headers?: Record<string, string> }).headers?.["content-length"] ??
-            Number.NaN,
-        )
-      : Number.NaN;
-    if (!options.onProgress && !options.signal) return stream;
-    const metered = meteredStream(
-      new ProgressMeter(options.onProgress, Number.isNaN(size) ? undefined : size),
-    );
-    options.signal?.addEventListener(
-      "abort",
-      () => metered.destroy(new StorageAbortedError("download", bucket, key)),
-      { once: true },
-    );
-    stream.on("error", (error) => metered.destroy(translateS3Error(error, "download", bucket, key)));
-    return stream.pipe(metered);
+    const onAbort = () => fail(new StorageAbortedError("download", bucket, key, options.signal?.reason));
+    const fail = (error: Error) => {
+      response.destroy();
+      body.destroy(error);
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    response.on("error", (error) => fail(translateS3Error(error, "download", bucket, key)));
+    response.on("pause", () => clearTimeout(timer));
+    response.on("resume", idle);
+    body.on("close", () => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      if (!response.complete) response.destroy();
+    });
+    idle();
+    response.pipe(body);
+    return { body, etag: String(response.headers.etag ?? "").replace(/"/g, "") };
   }
 
   async getObjectBuffer(bucket: string, key: string, options: GetObjectOptions = {}): Promise<Buffer> {
-    const stream = await this.getObject(bucket, key, options);
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-    } catch (error) {
-      throw translateS3Error(error, "download", bucket, key);
-    }
-    return Buffer.concat(chunks);
+    return collect(await this.getObject(bucket, key, options), bucket, key);
   }
 
   /** Writes the object to `destination` with backpressure: memory stays bounded for any size. */
@@ -260,7 +384,7 @@ export class ObjectStore {
     options: CallOptions & { versionId?: string } = {},
   ): Promise<ObjectStat> {
     validateKey(key);
-    const stat = await this.#run("stat", bucket, key, options, true, () =>
+    const stat = await this.#run("stat", bucket, key, options, { retryable: true }, () =>
       this.client.statObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
     );
     const metadata: Record<string, string> = {};
@@ -295,7 +419,7 @@ export class ObjectStore {
     options: CallOptions & { versionId?: string } = {},
   ): Promise<void> {
     validateKey(key);
-    await this.#run("delete", bucket, key, options, true, () =>
+    await this.#run("delete", bucket, key, options, { retryable: true }, () =>
       this.client.removeObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
     );
   }
@@ -313,7 +437,7 @@ export class ObjectStore {
       Object: source.key,
       ...(source.versionId ? { VersionID: source.versionId } : {}),
     });
-    const result = await this.#run("copy", target.bucket, target.key, options, true, () =>
+    const result = await this.#run("copy", target.bucket, target.key, options, { retryable: true }, () =>
       this.client.copyObject(from, new CopyDestinationOptions({ Bucket: target.bucket, Object: target.key })),
     );
     const r = result as { etag?: string; versionId?: string | null };
@@ -343,11 +467,16 @@ export class ObjectStore {
     }
   }
 
-  /** Every version and delete marker under a prefix, newest first per key. */
+  /**
+   * Every version and delete marker of `key` (a string: exactly that key) or under a prefix,
+   * newest first per key, as the server lists them.
+   */
   async *listObjectVersions(
     bucket: string,
-    options: { prefix?: string } = {},
+    keyOrOptions: string | { prefix?: string } = {},
   ): AsyncGenerator<ObjectVersion> {
+    const exactKey = typeof keyOrOptions === "string" ? validateKey(keyOrOptions) : undefined;
+    const options = typeof keyOrOptions === "string" ? { prefix: keyOrOptions } : keyOrOptions;
     // Paginated here rather than by minio-js' listObjects, which sends the key and version-id
     // markers of the next page unescaped: any key with '/' then fails with SignatureDoesNotMatch.
     let keyMarker = "";
@@ -368,7 +497,7 @@ export class ObjectStore {
             isDeleteMarker?: boolean;
             name?: string;
           };
-          if (!item.name) continue;
+          if (!item.name || (exactKey !== undefined && item.name !== exactKey)) continue;
           yield {
             key: item.name,
             versionId: item.versionId ?? "null",
@@ -388,15 +517,61 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Read-modify-write that cannot lose a concurrent update: reads the object (absent: undefined),
+   * writes what `update` returns with If-Match on the etag it read (If-None-Match: * when it was
+   * absent), and on a lost race reads again and retries, up to `maxAttempts`. `update` returning
+   * undefined leaves the object as it is. Needs a server honouring conditional writes in this
+   * bucket (Ceph RGW: unversioned buckets only).
+   */
+  async casUpdate(
+    bucket: string,
+    key: string,
+    update: (
+      current: Buffer | undefined,
+    ) => Buffer | string | undefined | Promise<Buffer | string | undefined>,
+    options: CallOptions & { readonly maxAttempts?: number; readonly contentType?: string } = {},
+  ): Promise<PutResult | undefined> {
+    const maxAttempts = options.maxAttempts ?? 10;
+    const call: CallOptions = {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    };
+    for (let attempt = 1; ; attempt++) {
+      let current: { body: Buffer; etag: string } | undefined;
+      try {
+        const { body, etag } = await this.#open(bucket, key, call);
+        current = { body: await collect(body, bucket, key), etag };
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+      const next = await update(current?.body);
+      if (next === undefined) return undefined;
+      try {
+        return await this.putObject(bucket, key, next, {
+          ...call,
+          ...(options.contentType ? { contentType: options.contentType } : {}),
+          ...(current ? { ifMatch: current.etag } : { ifNoneMatch: "*" as const }),
+        });
+      } catch (error) {
+        if (!(error instanceof PreconditionFailedError) || attempt >= maxAttempts) throw error;
+        await sleep(backoffDelay(attempt, { initialDelayMs: 20, maxDelayMs: 500 }), options.signal);
+      }
+    }
+  }
+
   async getObjectTags(
     bucket: string,
     key: string,
     options: CallOptions & { versionId?: string } = {},
   ): Promise<Record<string, string>> {
-    const tags = await this.#run("get tags", bucket, key, options, true, () =>
+    const tags = await this.#run("get tags", bucket, key, options, { retryable: true }, () =>
       this.client.getObjectTagging(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
     );
-    return Object.fromEntries((tags as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]));
+    // The XML parser turns numeric-looking values into numbers; tags are strings.
+    return Object.fromEntries(
+      (tags as { Key: unknown; Value: unknown }[]).map((t) => [String(t.Key), String(t.Value)]),
+    );
   }
 
   async setObjectTags(
@@ -405,7 +580,7 @@ export class ObjectStore {
     tags: Readonly<Record<string, string>>,
     options: CallOptions = {},
   ): Promise<void> {
-    await this.#run("set tags", bucket, key, options, true, () =>
+    await this.#run("set tags", bucket, key, options, { retryable: true }, () =>
       this.client.setObjectTagging(bucket, key, { ...tags }),
     );
   }
@@ -435,73 +610,127 @@ export class ObjectStore {
     } catch (error) {
       throw translateS3Error(error, "list uploads", bucket);
     }
-    for (const upload of stale) await this.client.abortMultipartUpload(bucket, upload.key, upload.uploadId);
+    for (const upload of stale) {
+      await this.#run("abort upload", bucket, upload.key, {}, { retryable: true }, () =>
+        this.client.abortMultipartUpload(bucket, upload.key, upload.uploadId),
+      );
+    }
     return stale.length;
   }
 
   /** Incomplete multipart uploads under a prefix (for checks: there should be none). */
   async listIncompleteUploads(bucket: string, prefix = ""): Promise<{ key: string; uploadId: string }[]> {
     const uploads: { key: string; uploadId: string }[] = [];
-    for await (const upload of this.client.listIncompleteUploads(bucket, prefix, true))
-      uploads.push({ key: upload.key, uploadId: upload.uploadId });
+    try {
+      for await (const upload of this.client.listIncompleteUploads(bucket, prefix, true))
+        uploads.push({ key: upload.key, uploadId: upload.uploadId });
+    } catch (error) {
+      throw translateS3Error(error, "list uploads", bucket);
+    }
     return uploads;
   }
 
-  /** Runs one operation with timeout, abort and bounded retries; errors come out typed. */
+  /**
+   * Runs one call with its timeout, abort and bounded retries; errors come out typed. On abort or
+   * timeout its sockets are destroyed and its cleanup (aborting a multipart upload) is given a
+   * moment to finish before the caller hears of it.
+   */
   async #run<T>(
     operation: string,
     bucket: string,
     key: string | undefined,
     options: CallOptions,
-    retryable: boolean,
-    attempt: (signal: AbortSignal) => Promise<T>,
-    onCancel?: () => void,
-    condition?: string,
+    how: { retryable: boolean; condition?: string | undefined; onCancel?: () => void },
+    attempt: (context: Attempt) => Promise<T>,
   ): Promise<T> {
+    if (options.signal?.aborted) throw new StorageAbortedError(operation, bucket, key, options.signal.reason);
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 60_000;
     const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new StorageTimeoutError(operation, timeoutMs, bucket, key)),
-      timeoutMs,
-    );
+    const scope = new RequestScope();
+    let timer: NodeJS.Timeout | undefined;
+    const touch = () => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => controller.abort(new StorageTimeoutError(operation, timeoutMs, bucket, key)),
+        timeoutMs,
+      );
+    };
     const onAbort = () =>
       controller.abort(new StorageAbortedError(operation, bucket, key, options.signal?.reason));
-    if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     const cancelled = new Promise<never>((_, reject) => {
       controller.signal.addEventListener(
         "abort",
         () => {
-          onCancel?.();
+          clearTimeout(timer);
+          scope.destroy(controller.signal.reason as Error);
+          how.onCancel?.();
           reject(controller.signal.reason);
         },
         { once: true },
       );
     });
     cancelled.catch(() => {});
+    let running: Promise<T> | undefined;
     try {
-      const run = () => Promise.race([attempt(controller.signal), cancelled]);
-      return await (retryable ? this.#retrying(run, controller.signal) : run());
+      touch();
+      const once = () => {
+        running = attempt({ signal: controller.signal, touch });
+        return Promise.race([running, cancelled]);
+      };
+      return await scope.run(() => (how.retryable ? this.#retrying(once, controller.signal) : once()));
     } catch (error) {
-      if (controller.signal.aborted) throw controller.signal.reason;
-      throw translateS3Error(error, operation, bucket, key, condition);
+      if (controller.signal.aborted) {
+        if (running) await settledWithin(running, CLEANUP_GRACE_MS);
+        throw controller.signal.reason;
+      }
+      throw translateS3Error(error, operation, bucket, key, how.condition);
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
     }
   }
 
+  /** Bounded retries with jittered backoff, for transient failures only (never a 4xx). */
   async #retrying<T>(operation: () => Promise<T>, signal: AbortSignal): Promise<T> {
     const retries = this.#options.retries ?? 3;
     for (let attempt = 0; ; attempt++) {
+      // Each attempt in a scope of its own, to know the HTTP status of its own response.
+      const scope = currentScope()?.child() ?? new RequestScope();
       try {
-        return await operation();
+        return await scope.run(operation);
       } catch (error) {
-        if (attempt >= retries || !isRetryable(error) || signal.aborted) throw error;
+        if (attempt >= retries || signal.aborted || !isRetryable(error, scope.lastStatus)) throw error;
         await sleep(backoffDelay(attempt + 1, { initialDelayMs: 200, maxDelayMs: 2000 }), signal);
       }
     }
   }
+}
+
+const CLEANUP_GRACE_MS = 5_000;
+
+async function collect(stream: Readable, bucket: string, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+  } catch (error) {
+    throw translateS3Error(error, "download", bucket, key);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.then(
+      () => {},
+      () => {},
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 function putHeaders(options: PutObjectOptions): Record<string, string> {

@@ -16,7 +16,7 @@ export class ProgressMeter {
   readonly #intervalMs: number;
   readonly #started = performance.now();
   #done = 0;
-  #lastReport = 0;
+  #lastReport = this.#started;
 
   constructor(listener: ProgressListener | undefined, total: number | undefined, intervalMs = 100) {
     this.#listener = listener;
@@ -52,11 +52,12 @@ export class ProgressMeter {
   }
 }
 
-/** A pass-through stream that feeds a ProgressMeter. */
-export function meteredStream(meter: ProgressMeter): Transform {
+/** A pass-through stream that feeds a ProgressMeter (and `onChunk`, e.g. an idle timer). */
+export function meteredStream(meter: ProgressMeter, onChunk?: () => void): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       meter.add(chunk.length);
+      onChunk?.();
       callback(null, chunk);
     },
     flush(callback: TransformCallback) {

@@ -19,6 +19,21 @@ const LifecycleSchema = z.strictObject({
   expirationDays: z.number().int().min(1).optional(),
 });
 
+/**
+ * One bucket-policy statement as data. Resources are relative to the bucket: `prefix` covers
+ * the objects under it (`arn:aws:s3:::<bucket>/<prefix>*`); `bucket: true` covers the bucket
+ * itself (for s3:ListBucket).
+ */
+const PolicyStatementSchema = z.strictObject({
+  sid: z.string().regex(/^[A-Za-z0-9]+$/, "letters and digits only (S3 Sid)"),
+  effect: z.enum(["Allow", "Deny"]),
+  /** "*" for anyone, or user ARNs (arn:aws:iam:::user/<name> on RGW and AWS). */
+  principals: z.array(z.string().min(1)).min(1),
+  actions: z.array(z.string().regex(/^s3:[A-Za-z*]+$/, "an S3 action like s3:GetObject")).min(1),
+  prefix: z.string().default(""),
+  bucket: z.boolean().default(false),
+});
+
 export const BucketSpecSchema = z.strictObject({
   name: bucketName,
   purpose: z.string().optional(),
@@ -27,6 +42,8 @@ export const BucketSpecSchema = z.strictObject({
   tags: z.record(z.string().regex(/^[A-Za-z0-9_.:/=+@ -]{1,128}$/), z.string().max(256)).default({}),
   /** Anonymous read access. Off by default; the policy pack refuses it for workspace buckets. */
   publicRead: z.boolean().default(false),
+  /** Further bucket-policy statements; none by default (the bucket is private). */
+  policy: z.array(PolicyStatementSchema).default([]),
 });
 
 export const StorageSpecSchema = z.strictObject({
@@ -43,6 +60,7 @@ export const StorageSpecSchema = z.strictObject({
 export type StorageSpec = z.infer<typeof StorageSpecSchema>;
 export type BucketSpec = z.infer<typeof BucketSpecSchema>;
 export type LifecycleSpec = z.infer<typeof LifecycleSchema>;
+export type PolicyStatementSpec = z.infer<typeof PolicyStatementSchema>;
 
 export class StorageSpecError extends AiosError {
   readonly file: string;
@@ -74,6 +92,12 @@ export function parseStorageSpec(text: string, options: { file?: string } = {}):
   spec.buckets.forEach((bucket, i) => {
     if (seen.has(bucket.name)) fail(["buckets", i, "name"], `duplicate bucket '${bucket.name}'`);
     seen.add(bucket.name);
+    const sids = new Set<string>();
+    bucket.policy.forEach((statement, j) => {
+      if (sids.has(statement.sid) || (bucket.publicRead && statement.sid === "PublicRead"))
+        fail(["buckets", i, "policy", j, "sid"], `duplicate statement id '${statement.sid}'`);
+      sids.add(statement.sid);
+    });
     if (bucket.lifecycle.noncurrentVersionExpirationDays !== undefined && !bucket.versioning) {
       fail(
         ["buckets", i, "lifecycle", "noncurrentVersionExpirationDays"],
@@ -87,6 +111,13 @@ export function parseStorageSpec(text: string, options: { file?: string } = {}):
     if (!bucket) fail(["workspaces", role], `unknown bucket '${spec.workspaces[role]}'`);
     if (bucket?.publicRead)
       fail(["workspaces", role], `workspace bucket '${bucket.name}' must not be public`);
+    const open = bucket?.policy.findIndex((st) => st.effect === "Allow" && st.principals.includes("*"));
+    if (bucket && open !== undefined && open >= 0) {
+      fail(
+        ["buckets", spec.buckets.indexOf(bucket), "policy", open, "principals"],
+        `workspace bucket '${bucket.name}' must not grant access to everyone`,
+      );
+    }
   }
   // Conditional writes (the compare-and-swap of workspace heads) are ignored by Ceph RGW in versioned buckets.
   if (byName.get(spec.workspaces.refBucket)?.versioning) {

@@ -8,8 +8,7 @@ export async function listVersions(
   key: string,
 ): Promise<ObjectVersion[]> {
   const versions: ObjectVersion[] = [];
-  for await (const version of store.listObjectVersions(bucket, { prefix: key }))
-    if (version.key === key) versions.push(version);
+  for await (const version of store.listObjectVersions(bucket, key)) versions.push(version);
   return versions.sort(
     (a, b) => b.lastModified.getTime() - a.lastModified.getTime() || Number(b.isLatest) - Number(a.isLatest),
   );

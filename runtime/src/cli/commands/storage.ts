@@ -1,14 +1,30 @@
 import type { Command } from "commander";
 import { readEnv, requireS3Credentials } from "../../env.ts";
-import { ensureBuckets, loadStorageSpec, ObjectStore, verifyBuckets } from "../../storage/index.ts";
+import { InvalidArgumentError } from "../../errors.ts";
+import {
+  createObjectStore,
+  ensureBuckets,
+  loadStorageSpec,
+  type ObjectStore,
+  pruneVersions,
+  verifyBuckets,
+} from "../../storage/index.ts";
+import { parseDuration } from "../../topology/index.ts";
 
 export function objectStoreFromEnv(): ObjectStore {
   const env = readEnv();
-  return new ObjectStore({
+  return createObjectStore({
     endpoint: env.AIOS_S3_ENDPOINT,
     region: env.AIOS_S3_REGION,
     ...requireS3Credentials(env),
   });
+}
+
+function duration(option: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined)
+    throw new InvalidArgumentError(option, `'${value}' is not a duration like 30m, 24h or 7d`);
+  return ms;
 }
 
 export function registerStorageCommands(program: Command): void {
@@ -42,4 +58,59 @@ export function registerStorageCommands(program: Command): void {
         process.stdout.write(`the S3 server matches ${options.file}\n`);
       }
     });
+
+  storage
+    .command("cleanup-uploads")
+    .description("Abort incomplete multipart uploads left by crashed clients (every bucket of the spec)")
+    .option("-f, --file <path>", "storage spec", "config/storage.yaml")
+    .option("--older-than <duration>", "only uploads started this long ago", "24h")
+    .option("--prefix <prefix>", "only keys under this prefix", "")
+    .action(async (options: { file: string; olderThan: string; prefix: string }) => {
+      const olderThanMs = duration("--older-than", options.olderThan);
+      const spec = await loadStorageSpec(options.file);
+      const store = objectStoreFromEnv();
+      let total = 0;
+      for (const bucket of spec.buckets) {
+        const aborted = await store.cleanupStaleUploads(bucket.name, { prefix: options.prefix, olderThanMs });
+        if (aborted > 0) process.stdout.write(`${bucket.name}: aborted ${aborted} upload(s)\n`);
+        total += aborted;
+      }
+      process.stdout.write(`${total} stale upload(s) aborted\n`);
+    });
+
+  storage
+    .command("prune-versions <bucket>")
+    .description("Delete old noncurrent versions, for servers without lifecycle rules")
+    .option("--prefix <prefix>", "only keys under this prefix", "")
+    .option("--keep <n>", "noncurrent versions to keep per key")
+    .option("--older-than <duration>", "delete noncurrent versions older than this")
+    .option("--dry-run", "print what would be deleted")
+    .action(
+      async (
+        bucket: string,
+        options: { prefix: string; keep?: string; olderThan?: string; dryRun?: boolean },
+      ) => {
+        if (options.keep === undefined && options.olderThan === undefined)
+          throw new InvalidArgumentError(
+            "prune-versions",
+            "say --keep <n>, --older-than <duration>, or both",
+          );
+        const keep = options.keep === undefined ? undefined : Number(options.keep);
+        if (keep !== undefined && !(Number.isInteger(keep) && keep >= 0))
+          throw new InvalidArgumentError("--keep", `'${options.keep}' is not a whole number`);
+        const removed = await pruneVersions(objectStoreFromEnv(), bucket, {
+          prefix: options.prefix,
+          ...(keep === undefined ? {} : { keep }),
+          ...(options.olderThan === undefined
+            ? {}
+            : { olderThanMs: duration("--older-than", options.olderThan) }),
+          dryRun: Boolean(options.dryRun),
+        });
+        const verb = options.dryRun ? "would delete" : "deleted";
+        for (const v of removed) process.stdout.write(`${verb} ${v.key} ${v.versionId}\n`);
+        process.stdout.write(
+          `${removed.length} version(s) ${options.dryRun ? "would be deleted" : "deleted"}\n`,
+        );
+      },
+    );
 }
