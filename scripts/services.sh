@@ -2,29 +2,73 @@
 # Real local services without Docker, from Debian's packages, on 127.0.0.1 only:
 #   RabbitMQ (5672, management 15672, Prometheus plugin 15692), Ceph RGW as S3 (7480), Prometheus (9090).
 #
-#   scripts/services.sh up [rabbitmq|rgw|prometheus ...]   start what is not running (idempotent)
-#   scripts/services.sh down [rabbitmq|rgw|prometheus ...] stop what this script started (`down rgw`
-#                                                           stops only the gateway; `down` the whole cluster)
-#   scripts/services.sh status                              one line per service; exit 1 if one is down
-#   scripts/services.sh env                                 `export` lines for the SDK, the CLI and the tests
+#   scripts/services.sh up [rabbitmq|rgw|ceph|prometheus ...]   start what is not running (idempotent)
+#   scripts/services.sh down [rabbitmq|rgw|ceph|prometheus ...] stop what this script started; `down rgw`
+#                                            stops only the gateway (data stays), `down ceph` or `down`
+#                                            the whole Ceph cluster (its in-memory data is dropped)
+#   scripts/services.sh status [service ...]  one line per service; exit 1 if one is down
+#   scripts/services.sh env                   `export` lines for the SDK, the CLI and the tests
 #
 # State (configs, pid files, generated S3 keys) lives in /var/lib/aios-services, logs in
-# /var/log/aios-services: machine-wide, so any clone of the repository sees the same services.
+# /var/log/aios-services: machine-wide, so every clone of the repository sees the same services.
+# See docs/services.md.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/services/common.sh
 . "$repo/scripts/services/common.sh"
+# shellcheck source=scripts/services/rabbitmq.sh
 . "$repo/scripts/services/rabbitmq.sh"
+# shellcheck source=scripts/services/rgw.sh
 . "$repo/scripts/services/rgw.sh"
+# shellcheck source=scripts/services/prometheus.sh
 . "$repo/scripts/services/prometheus.sh"
 
 all=(rabbitmq rgw prometheus)
 
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+# `ceph` names the same service as `rgw`; only `down` tells them apart.
 check_names() {
   local name
   for name in "$@"; do
-    case "$name" in rabbitmq | rgw | prometheus) ;; *) die "unknown service '$name' (known: ${all[*]})" ;; esac
+    case "$name" in
+      rabbitmq | rgw | ceph | prometheus) ;;
+      *) die "unknown service '$name' (known: rabbitmq, rgw, ceph, prometheus)" ;;
+    esac
   done
+}
+
+# Brings services up: packages first (one apt transaction), then the Ceph cluster in parallel with
+# RabbitMQ and, after RabbitMQ (whose first scrape it waits for), Prometheus.
+up_services() {
+  local want_rabbitmq=false want_rgw=false want_prometheus=false s packages=()
+  for s in "$@"; do
+    case "$s" in
+      rabbitmq) want_rabbitmq=true packages+=("${RABBITMQ_PACKAGES[@]}") ;;
+      rgw | ceph) want_rgw=true packages+=("${RGW_PACKAGES[@]}") ;;
+      prometheus) want_prometheus=true packages+=("${PROMETHEUS_PACKAGES[@]}") ;;
+    esac
+  done
+  ensure_packages "${packages[@]}"
+  local jobs=() names=() failed=() i
+  if [ "$want_rgw" = true ]; then
+    (rgw_up) &
+    jobs+=($!) names+=(rgw)
+  fi
+  if [ "$want_rabbitmq" = true ] || [ "$want_prometheus" = true ]; then
+    (
+      if [ "$want_rabbitmq" = true ]; then rabbitmq_up; fi
+      if [ "$want_prometheus" = true ]; then prometheus_up "$repo"; fi
+    ) &
+    jobs+=($!)
+    if [ "$want_prometheus" = true ] && [ "$want_rabbitmq" = true ]; then names+=("rabbitmq/prometheus")
+    elif [ "$want_rabbitmq" = true ]; then names+=(rabbitmq)
+    else names+=(prometheus); fi
+  fi
+  for i in "${!jobs[@]}"; do
+    wait "${jobs[$i]}" || failed+=("${names[$i]}")
+  done
+  [ "${#failed[@]}" -eq 0 ] || die "up failed: ${failed[*]} (see the errors above)"
 }
 
 cmd=${1:-}
@@ -37,41 +81,47 @@ case "$cmd" in
   up)
     require_root
     prepare_dirs
-    started=$SECONDS
-    for s in "${services[@]}"; do
-      case "$s" in
-        rabbitmq) rabbitmq_up ;;
-        rgw) rgw_up ;;
-        prometheus) prometheus_up "$repo" ;;
-      esac
-    done
-    log "up in $((SECONDS - started)) s"
+    take_lock
+    started=${EPOCHREALTIME/[.,]/}
+    up_services "${services[@]}"
+    elapsed_ms=$(((${EPOCHREALTIME/[.,]/} - started) / 1000))
+    log "up: ${services[*]} ready in $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s"
     ;;
   down)
     require_root
     prepare_dirs
+    take_lock
     # Reverse order: Prometheus scrapes the others.
     for ((i = ${#services[@]} - 1; i >= 0; i--)); do
       case "${services[$i]}" in
         rabbitmq) rabbitmq_down ;;
         rgw) if [ "$#" -eq 0 ]; then rgw_down cluster; else rgw_down gateway; fi ;;
+        ceph) rgw_down cluster ;;
         prometheus) prometheus_down ;;
       esac
     done
     ;;
   status)
     rc=0
-    for s in "${services[@]}"; do "${s}_status" || rc=1; done
+    for s in "${services[@]}"; do
+      case "$s" in
+        rabbitmq) rabbitmq_status || rc=1 ;;
+        rgw | ceph) rgw_status || rc=1 ;;
+        prometheus) prometheus_status || rc=1 ;;
+      esac
+    done
     exit "$rc"
     ;;
   env)
-    printf 'export AIOS_AMQP_URL=%s\n' "amqp://guest:guest@127.0.0.1:5672/aios"
-    printf 'export AIOS_RABBITMQ_API_URL=%s\n' "http://guest:guest@127.0.0.1:15672"
+    rabbitmq_env
     rgw_env
     prometheus_env
     ;;
+  -h | --help | help)
+    usage
+    ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
-    [ -z "$cmd" ] || exit 2
+    usage >&2
+    exit 2
     ;;
 esac

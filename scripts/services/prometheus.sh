@@ -1,27 +1,40 @@
 # shellcheck shell=bash
-# Prometheus (Debian's 2.42) on 127.0.0.1:9090, scraping RabbitMQ's Prometheus plugin and the
-# project's own /metrics endpoints, which register themselves as file_sd target files.
+# Prometheus (Debian's 2.42 binary, not Debian's service) on 127.0.0.1:9090, scraping RabbitMQ's
+# Prometheus plugin, itself, and the project's own /metrics endpoints, which register themselves
+# as file_sd target files in $PROM_TARGETS_DIR. Config and alert rules: observability/prometheus/.
 
 PROM_DIR="$AIOS_STATE_DIR/prometheus"
 PROM_TARGETS_DIR="$PROM_DIR/targets"
 PROM_LOG="$AIOS_LOG_DIR/prometheus.log"
-PROM_URL=http://127.0.0.1:9090
+PROM_URL="http://127.0.0.1:$AIOS_PROMETHEUS_PORT"
 
-prometheus_ready() { curl -fs "$PROM_URL/-/ready" >/dev/null; }
+# Debian packages it needs (installed by `up` in one apt transaction).
+# shellcheck disable=SC2034 # read by scripts/services.sh
+PROMETHEUS_PACKAGES=(prometheus curl)
 
+prometheus_ready() { curl -fs -m 5 "$PROM_URL/-/ready" >/dev/null; }
+
+# True once the rabbitmq job's target has been scraped successfully (health "up").
 prometheus_rabbitmq_target_up() {
-  curl -fsS "$PROM_URL/api/v1/targets?state=active" | grep -q '"job":"rabbitmq".*"health":"up"\|"health":"up".*"job":"rabbitmq"'
+  curl -fsS -m 5 "$PROM_URL/api/v1/targets?state=active&scrapePool=rabbitmq" | grep '"health":"up"' >/dev/null
 }
 
-# Writes config and rules from observability/prometheus; returns 0 when they changed.
+# Renders config and rules from observability/prometheus into the state dir (ports substituted when
+# overridden); returns 0 when they changed.
 prometheus_write_config() {
   local repo=$1 staged
   mkdir -p "$PROM_DIR/data" "$PROM_TARGETS_DIR"
   staged=$(mktemp -d)
   cp "$repo/observability/prometheus/alerts.yml" "$staged/alerts.yml"
-  sed "s#@TARGETS_DIR@#$PROM_TARGETS_DIR#g" "$repo/observability/prometheus/prometheus.yml" >"$staged/prometheus.yml"
-  promtool check config "$staged/prometheus.yml" >>"$PROM_LOG" 2>&1 ||
-    die "prometheus: config or rules in observability/prometheus are invalid; see $PROM_LOG"
+  sed -e "s#@TARGETS_DIR@#$PROM_TARGETS_DIR#g" \
+    -e "s#127\.0\.0\.1:9090#127.0.0.1:$AIOS_PROMETHEUS_PORT#g" \
+    -e "s#127\.0\.0\.1:15692#127.0.0.1:$AIOS_RABBITMQ_PROMETHEUS_PORT#g" \
+    "$repo/observability/prometheus/prometheus.yml" >"$staged/prometheus.yml"
+  if ! promtool check config "$staged/prometheus.yml" >>"$PROM_LOG" 2>&1; then
+    tail -n 10 "$PROM_LOG" >&2
+    rm -rf "$staged"
+    die "prometheus: observability/prometheus/prometheus.yml or alerts.yml is invalid (promtool check config); see $PROM_LOG"
+  fi
   if cmp -s "$staged/prometheus.yml" "$PROM_DIR/prometheus.yml" && cmp -s "$staged/alerts.yml" "$PROM_DIR/alerts.yml"; then
     rm -rf "$staged"
     return 1
@@ -31,26 +44,35 @@ prometheus_write_config() {
 }
 
 prometheus_up() {
-  local repo=$1
-  ensure_packages prometheus curl
-  local changed=false
-  prometheus_write_config "$repo" && changed=true
+  local repo=$1 changed=false started=false
+  if prometheus_write_config "$repo"; then changed=true; fi
   if prometheus_ready; then
+    # Debian's prometheus service (enabled by the package where systemd runs) would answer too, with
+    # its own config; reloading that one would change nothing.
+    if ! curl -fsS -m 5 "$PROM_URL/api/v1/status/flags" | grep -F "\"config.file\":\"$PROM_DIR/prometheus.yml\"" >/dev/null; then
+      die "prometheus: the Prometheus on $PROM_URL does not use $PROM_DIR/prometheus.yml (Debian's prometheus service? stop and disable it: systemctl disable --now prometheus)"
+    fi
     if [ "$changed" = true ]; then
       log "prometheus: config or rules changed; reloading"
-      curl -fsS -X POST "$PROM_URL/-/reload" >/dev/null || die "prometheus: reload failed; see $PROM_LOG"
+      curl -fsS -m 10 -X POST "$PROM_URL/-/reload" >/dev/null || die "prometheus: reload failed; see $PROM_LOG"
     else
       log "prometheus: already up on $PROM_URL"
     fi
   else
-    log "prometheus: starting on $PROM_URL"
+    port_open "$AIOS_PROMETHEUS_PORT" &&
+      die "prometheus: port $AIOS_PROMETHEUS_PORT is taken by a process that is not a ready Prometheus (Debian's prometheus service?)"
+    log "prometheus: starting on $PROM_URL (log $PROM_LOG)"
+    started=true
     spawn prometheus "$PROM_LOG" /usr/bin/prometheus --config.file="$PROM_DIR/prometheus.yml" \
       --storage.tsdb.path="$PROM_DIR/data" --storage.tsdb.retention.time=2d \
-      --web.listen-address=127.0.0.1:9090 --web.enable-lifecycle
-    wait_until 60 "prometheus" "$PROM_LOG" prometheus_ready || exit 1
+      --web.listen-address="127.0.0.1:$AIOS_PROMETHEUS_PORT" --web.enable-lifecycle
+    wait_daemon prometheus 60 "prometheus" "$PROM_LOG" prometheus_ready ||
+      die "prometheus did not start; see $PROM_LOG"
   fi
-  # Polls for the first successful scrape rather than sleeping a guessed time.
-  wait_until 60 "prometheus' first scrape of rabbitmq" "$PROM_LOG" prometheus_rabbitmq_target_up || exit 1
+  # Polls for the first successful scrape of RabbitMQ rather than sleeping a guessed time.
+  wait_until 60 "prometheus' first successful scrape of rabbitmq (see $PROM_URL/targets)" "$PROM_LOG" \
+    prometheus_rabbitmq_target_up || die "prometheus: the rabbitmq target is not up; see $PROM_URL/targets and $PROM_LOG"
+  if [ "$started" = true ]; then log "prometheus: up on $PROM_URL, rabbitmq target scraped"; fi
 }
 
 prometheus_down() {
@@ -60,9 +82,9 @@ prometheus_down() {
 
 prometheus_status() {
   if prometheus_ready; then
-    echo "prometheus  up    $PROM_URL  (targets dir $PROM_TARGETS_DIR)"
+    printf '%-11s up    %s  (targets dir %s)\n' prometheus "$PROM_URL" "$PROM_TARGETS_DIR"
   else
-    echo "prometheus  down"
+    printf '%-11s down  (log %s)\n' prometheus "$PROM_LOG"
     return 1
   fi
 }

@@ -7,21 +7,28 @@ CEPH_DIR="$AIOS_STATE_DIR/ceph"
 CEPH_CONF="$CEPH_DIR/ceph.conf"
 CEPH_LOG_DIR="$AIOS_LOG_DIR/ceph"
 RGW_LOG="$CEPH_LOG_DIR/rgw.log"
-RGW_ENDPOINT=http://127.0.0.1:7480
+RGW_ENDPOINT="http://127.0.0.1:$AIOS_RGW_PORT"
 S3_CREDENTIALS="$AIOS_STATE_DIR/s3-credentials"
 RGW_USER=aios-dev
 
+# Debian packages it needs (installed by `up` in one apt transaction); awscli and rclone are the
+# second S3 clients the storage tests and benchmarks use.
+# shellcheck disable=SC2034 # read by scripts/services.sh
+RGW_PACKAGES=(ceph-mon ceph-osd radosgw ceph-common awscli rclone curl)
+
 ceph_cmd() { timeout 30 ceph -c "$CEPH_CONF" "$@"; }
 
-rgw_answers() { curl -s -o /dev/null "$RGW_ENDPOINT/"; }
+rgw_answers() { curl -s -m 5 -o /dev/null "$RGW_ENDPOINT/"; }
 
 write_ceph_conf() {
   local fsid=$1
   cat >"$CEPH_CONF" <<CONF
 [global]
 fsid = $fsid
-mon_host = v2:127.0.0.1:3300
+mon_host = v2:127.0.0.1:$AIOS_CEPH_MON_PORT
+# Both networks on loopback: without cluster_addr the OSD binds its cluster ports on 0.0.0.0.
 public_addr = 127.0.0.1
+cluster_addr = 127.0.0.1
 ms_bind_msgr1 = false
 auth_cluster_required = none
 auth_service_required = none
@@ -50,15 +57,21 @@ osd_crush_chooseleaf_type = 0
 # Bootstraps in ~3 s instead of ~15 s.
 paxos_propose_interval = 0.1
 
+[osd]
+# Dev only: a killed gateway's watches are dropped after 10 s instead of 30 s. Until then the new
+# gateway's metadata writes (create bucket, ...) block 10 s per attempt on "Watchers ... did not respond".
+osd_client_watch_timeout = 10
+
 [client]
 # With auth none the gateway otherwise waits 300 s and fails with -13.
 ms_mon_client_mode = crc secure
 client_mount_timeout = 30
 
 [client.rgw.aios]
-rgw_frontends = beast endpoint=127.0.0.1:7480
+rgw_frontends = beast endpoint=127.0.0.1:$AIOS_RGW_PORT
 rgw_dns_name = 127.0.0.1
-# Dev only: a lifecycle "day" lasts 10 s, so expiry rules can be tested (then: radosgw-admin lc process).
+# DEV ONLY: a lifecycle "day" lasts 10 s, so expiry rules can be tested (then: radosgw-admin lc process).
+# Never in production: every "Days: N" rule would expire objects after N x 10 seconds.
 rgw_lc_debug_interval = 10
 # Dev only: reclaim overwritten and deleted data within a minute, not after the default two
 # hours; otherwise benchmarks that rewrite large objects fill the memstore OSD.
@@ -71,34 +84,41 @@ CONF
 # stopped cannot be resumed: it is rebuilt.
 ceph_bootstrap() {
   local fsid osd_uuid osd_id
+  # A gateway of the previous cluster would hang on to the dead one.
+  stop_pid radosgw
   stop_pid ceph-osd
   stop_pid ceph-mon
+  port_open "$AIOS_CEPH_MON_PORT" &&
+    die "rgw: port $AIOS_CEPH_MON_PORT (Ceph monitor) is taken by a process this script did not start (another cluster?)"
   rm -rf "$CEPH_DIR"
   mkdir -p "$CEPH_DIR/run" "$CEPH_DIR/mon/ceph-a" "$CEPH_DIR/osd" "$CEPH_LOG_DIR"
   fsid=$(cat /proc/sys/kernel/random/uuid)
   write_ceph_conf "$fsid"
   log "rgw: bootstrapping a single-node Ceph cluster (monitor + memstore OSD)"
-  monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:3300]" "$CEPH_DIR/monmap" >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 ||
+  monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$AIOS_CEPH_MON_PORT]" "$CEPH_DIR/monmap" >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 ||
     die "rgw: monmaptool failed; see $CEPH_LOG_DIR/bootstrap.log"
   ceph-mon -c "$CEPH_CONF" --mkfs -i a --monmap "$CEPH_DIR/monmap" >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 ||
     die "rgw: ceph-mon --mkfs failed; see $CEPH_LOG_DIR/bootstrap.log"
   spawn ceph-mon "$CEPH_LOG_DIR/mon.a.out" ceph-mon -c "$CEPH_CONF" -f -i a
-  wait_until 60 "ceph monitor" "$CEPH_LOG_DIR/mon.a.log" ceph_cmd mon stat || exit 1
+  wait_daemon ceph-mon 60 "ceph monitor" "$CEPH_LOG_DIR/mon.a.log" ceph_cmd mon stat ||
+    die "rgw: the Ceph monitor did not start; see $CEPH_LOG_DIR/mon.a.log and $CEPH_LOG_DIR/mon.a.out"
   osd_uuid=$(cat /proc/sys/kernel/random/uuid)
   osd_id=$(ceph_cmd osd new "$osd_uuid") || die "rgw: 'ceph osd new' failed"
   mkdir -p "$CEPH_DIR/osd/ceph-$osd_id"
   ceph-osd -c "$CEPH_CONF" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 ||
     die "rgw: ceph-osd --mkfs failed; see $CEPH_LOG_DIR/bootstrap.log"
   spawn ceph-osd "$CEPH_LOG_DIR/osd.out" ceph-osd -c "$CEPH_CONF" -f -i "$osd_id"
-  wait_until 60 "ceph OSD" "$CEPH_LOG_DIR/osd.$osd_id.log" osd_up || exit 1
+  wait_daemon ceph-osd 60 "ceph OSD" "$CEPH_LOG_DIR/osd.$osd_id.log" osd_up ||
+    die "rgw: the Ceph OSD did not start; see $CEPH_LOG_DIR/osd.$osd_id.log and $CEPH_LOG_DIR/osd.out"
 }
 
-osd_up() { ceph_cmd osd stat 2>/dev/null | grep -q "1 up"; }
+osd_up() { ceph_cmd osd stat 2>/dev/null | grep "1 up" >/dev/null; }
 
 rgw_start_gateway() {
-  log "rgw: starting radosgw on 127.0.0.1:7480"
+  log "rgw: starting radosgw on 127.0.0.1:$AIOS_RGW_PORT (log $CEPH_LOG_DIR/client.rgw.aios.log)"
   spawn radosgw "$RGW_LOG" radosgw -c "$CEPH_CONF" -f -n client.rgw.aios
-  wait_until 120 "radosgw" "$CEPH_LOG_DIR/client.rgw.aios.log" rgw_answers || exit 1
+  wait_daemon radosgw 120 "radosgw" "$CEPH_LOG_DIR/client.rgw.aios.log" rgw_answers ||
+    die "rgw: radosgw did not start; see $CEPH_LOG_DIR/client.rgw.aios.log and $RGW_LOG"
 }
 
 rgw_ensure_user() {
@@ -108,42 +128,64 @@ rgw_ensure_user() {
     # (od, not `tr </dev/urandom | head`: under pipefail that pipeline fails with SIGPIPE.)
     access=$(od -An -tx1 -N10 /dev/urandom | tr -d ' \n' | tr 'a-f' 'A-F')
     secret=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')
-    umask 077
-    printf 'AIOS_S3_ACCESS_KEY=%s\nAIOS_S3_SECRET_KEY=%s\n' "$access" "$secret" >"$S3_CREDENTIALS"
+    (
+      umask 077
+      printf 'AIOS_S3_ACCESS_KEY=%s\nAIOS_S3_SECRET_KEY=%s\n' "$access" "$secret" >"$S3_CREDENTIALS"
+    )
   fi
   # shellcheck disable=SC1090
   . "$S3_CREDENTIALS"
-  if ! timeout 30 radosgw-admin -c "$CEPH_CONF" -n client.rgw.aios user info --uid "$RGW_USER" >/dev/null 2>&1; then
+  # radosgw-admin prints the user's keys on stdout: it goes to /dev/null, never to a log.
+  local info
+  if ! info=$(timeout 30 radosgw-admin -c "$CEPH_CONF" -n client.rgw.aios user info --uid "$RGW_USER" 2>/dev/null); then
     timeout 30 radosgw-admin -c "$CEPH_CONF" -n client.rgw.aios user create --uid "$RGW_USER" \
       --display-name "AIOS dev" --access-key "$AIOS_S3_ACCESS_KEY" --secret-key "$AIOS_S3_SECRET_KEY" \
-      >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 || die "rgw: radosgw-admin user create failed; see $CEPH_LOG_DIR/bootstrap.log"
+      >/dev/null 2>>"$CEPH_LOG_DIR/bootstrap.log" || die "rgw: radosgw-admin user create failed; see $CEPH_LOG_DIR/bootstrap.log"
+  elif [[ "$info" != *"\"$AIOS_S3_ACCESS_KEY\""* ]]; then
+    # The user survived but the credentials file was deleted (and regenerated): add the new key.
+    timeout 30 radosgw-admin -c "$CEPH_CONF" -n client.rgw.aios key create --uid "$RGW_USER" --key-type s3 \
+      --access-key "$AIOS_S3_ACCESS_KEY" --secret-key "$AIOS_S3_SECRET_KEY" \
+      >/dev/null 2>>"$CEPH_LOG_DIR/bootstrap.log" || die "rgw: radosgw-admin key create failed; see $CEPH_LOG_DIR/bootstrap.log"
   fi
 }
 
-# The gateway creates its data pools lazily; one bucket, object and multipart upload up front
-# keeps that cost out of the first test.
+# The gateway creates its data and index pools lazily, on first use; a bucket, a multipart upload
+# (2 parts), a small object and their deletion up front keep that cost out of the first test.
 rgw_warm_up() {
-  local bucket="aios-warmup-$$" tmp
-  tmp=$(mktemp)
-  head -c 6000000 /dev/zero >"$tmp"
+  local bucket="aios-warmup-$$" tmp etag rc=0
+  tmp=$(mktemp -d)
+  head -c 6000000 /dev/zero >"$tmp/body"
+  # awscli uploads in parts only above multipart_threshold (8 MiB by default).
+  printf '[default]\ns3 =\n  multipart_threshold = 5MB\n  multipart_chunksize = 5MB\n' >"$tmp/config"
   (
-    export AWS_ACCESS_KEY_ID="$AIOS_S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$AIOS_S3_SECRET_KEY" AWS_DEFAULT_REGION=us-east-1
+    export AWS_ACCESS_KEY_ID="$AIOS_S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$AIOS_S3_SECRET_KEY" \
+      AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE="$tmp/config" AWS_SHARED_CREDENTIALS_FILE=/dev/null
     unset AWS_CA_BUNDLE AWS_PROFILE
+    # Debian's awscli by full path: a pyenv `aws` shim may come first on PATH.
     aws=(/usr/bin/aws --endpoint-url "$RGW_ENDPOINT")
-    "${aws[@]}" s3api create-bucket --bucket "$bucket" >/dev/null &&
-      "${aws[@]}" s3 cp --quiet "$tmp" "s3://$bucket/warm" --expected-size 6000000 &&
-      "${aws[@]}" s3api put-object --bucket "$bucket" --key small --body /etc/hostname >/dev/null &&
-      "${aws[@]}" s3 rb --force "s3://$bucket" >/dev/null
-  ) >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 || { rm -f "$tmp"; return 1; }
-  rm -f "$tmp"
+    # Called as an `if` condition, where bash ignores `set -e`: every step says `|| exit 1`.
+    "${aws[@]}" s3api create-bucket --bucket "$bucket" >/dev/null || exit 1
+    trap '"${aws[@]}" s3 rb --force "s3://$bucket" >/dev/null 2>&1 || true' EXIT
+    "${aws[@]}" s3 cp --quiet "$tmp/body" "s3://$bucket/multipart" || exit 1
+    # A multipart object's ETag ends in -<parts>: proves the upload really went in parts.
+    etag=$("${aws[@]}" s3api head-object --bucket "$bucket" --key multipart --query ETag --output text) || exit 1
+    case "$etag" in *-2*) ;; *) echo "warm-up: expected a 2-part upload, got ETag $etag" >&2 && exit 1 ;; esac
+    "${aws[@]}" s3api put-object --bucket "$bucket" --key small --body /etc/hostname >/dev/null || exit 1
+    "${aws[@]}" s3 rb --force "s3://$bucket" >/dev/null || exit 1
+    trap - EXIT
+  ) >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 || rc=$?
+  rm -rf "$tmp"
+  return "$rc"
 }
 
 rgw_up() {
-  ensure_packages ceph-mon ceph-osd radosgw ceph-common awscli rclone curl
   mkdir -p "$CEPH_LOG_DIR"
-  if rgw_answers && [ -s "$S3_CREDENTIALS" ]; then
+  if rgw_answers && [ -s "$S3_CREDENTIALS" ] && pid_alive ceph-osd; then
     log "rgw: already up on $RGW_ENDPOINT"
     return 0
+  fi
+  if ! pid_alive radosgw && port_open "$AIOS_RGW_PORT"; then
+    die "rgw: port $AIOS_RGW_PORT is taken by a process this script did not start"
   fi
   if ! pid_alive ceph-mon || ! pid_alive ceph-osd || ! osd_up; then
     ceph_bootstrap
@@ -153,36 +195,50 @@ rgw_up() {
   # A gateway that just started can drop its first connections while it finishes initializing.
   local attempt
   for attempt in 1 2 3 4 5; do
-    (rgw_warm_up) && return 0
+    if rgw_warm_up; then
+      log "rgw: up on $RGW_ENDPOINT (S3 user $RGW_USER; keys in $S3_CREDENTIALS)"
+      return 0
+    fi
     log "rgw: warm-up attempt $attempt failed; retrying"
     sleep 1
   done
-  die "rgw: warm-up requests failed; see $CEPH_LOG_DIR/bootstrap.log"
+  die "rgw: warm-up requests to $RGW_ENDPOINT failed; see $CEPH_LOG_DIR/bootstrap.log and $CEPH_LOG_DIR/client.rgw.aios.log"
 }
 
-# `down rgw` stops only the gateway (data stays in the OSD); `down` stops the whole cluster.
+# `down rgw` stops only the gateway (the OSD keeps the data; `up rgw` brings it back);
+# `down ceph` or a plain `down` stops the whole cluster, which drops the memstore data.
 rgw_down() {
   local whole=${1:-gateway}
   if pid_alive radosgw; then log "rgw: stopping radosgw"; fi
   stop_pid radosgw
   if [ "$whole" = cluster ]; then
-    if pid_alive ceph-osd || pid_alive ceph-mon; then log "rgw: stopping the Ceph OSD and monitor (memstore data is dropped)"; fi
+    if pid_alive ceph-osd || pid_alive ceph-mon; then
+      log "rgw: stopping the Ceph OSD and monitor (memstore data is dropped)"
+    fi
     stop_pid ceph-osd
     stop_pid ceph-mon
   fi
 }
 
 rgw_status() {
+  local who="not started by services.sh"
+  pid_alive radosgw && who="started by services.sh"
   if rgw_answers; then
-    echo "rgw         up    s3 $RGW_ENDPOINT (Ceph $(ceph --version | awk '{print $3}'), conf $CEPH_CONF)"
+    printf '%-11s up    s3 %s  (Ceph %s, conf %s, %s)\n' rgw "$RGW_ENDPOINT" \
+      "$(ceph --version | awk '{print $3}')" "$CEPH_CONF" "$who"
   else
-    echo "rgw         down"
+    local cluster=down
+    pid_alive ceph-mon && pid_alive ceph-osd && cluster="up, gateway stopped"
+    printf '%-11s down  (Ceph cluster %s; log %s)\n' rgw "$cluster" "$CEPH_LOG_DIR/client.rgw.aios.log"
     return 1
   fi
 }
 
 rgw_env() {
-  [ -s "$S3_CREDENTIALS" ] || return 0
+  if [ ! -s "$S3_CREDENTIALS" ]; then
+    log "no S3 credentials yet in $S3_CREDENTIALS: run scripts/services.sh up rgw"
+    return 0
+  fi
   # shellcheck disable=SC1090
   . "$S3_CREDENTIALS"
   printf 'export AIOS_S3_ENDPOINT=%s\n' "$RGW_ENDPOINT"
