@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { createLogger, type Logger } from "../logging.ts";
 import { applyTopology, type WorkQueuePlan } from "../topology/index.ts";
 import { backoffDelay, sleep } from "../backoff.ts";
+import { AckBatcher } from "./ack-batcher.ts";
 import type { ConnectionManager } from "./connection-manager.ts";
 import { decodeEnvelope, type Envelope } from "./envelope.ts";
 import { NonRetryableError } from "./errors.ts";
@@ -66,6 +67,8 @@ export class Consumer<T = unknown> {
   #running = 0;
   readonly #idleWaiters: (() => void)[] = [];
   #channel: Channel | undefined;
+  /** The acks of #channel, coalesced per event-loop turn. */
+  #acks: AckBatcher<ConsumeMessage> | undefined;
   #publishChannel: ConfirmChannel | undefined;
   #consumerTag: string | undefined;
   #stopping = false;
@@ -135,7 +138,9 @@ export class Consumer<T = unknown> {
       this.#abort.abort(new Error("the consumer is stopping"));
       await idle();
     }
-    // Closing the channel returns every unacknowledged message to the queue.
+    // Acks still pending go out first; closing the channel returns every unacknowledged
+    // message to the queue.
+    this.#acks?.flush();
     await channel?.close().catch(() => {});
     await this.#publishChannel?.close().catch(() => {});
     this.#channel = undefined;
@@ -150,16 +155,25 @@ export class Consumer<T = unknown> {
     const publishChannel = await connection.createConfirmChannel();
     for (const c of [channel, publishChannel])
       c.on("error", (error: Error) => this.#logger.warn({ err: error.message }, "channel error"));
+    const acks = new AckBatcher<ConsumeMessage>(channel, (error) =>
+      this.#logger.warn(
+        { err: (error as Error).message },
+        "could not acknowledge messages; the broker will redeliver them",
+      ),
+    );
     try {
       await channel.prefetch(this.#options.prefetch ?? 20);
       this.#channel = channel;
+      this.#acks = acks;
       this.#publishChannel = publishChannel;
       const { consumerTag } = await channel.consume(this.#options.queue.queue, (message) => {
         if (message) {
+          acks.delivered(message);
           void this.#dispatch(channel, publishChannel, message);
         } else if (!this.#stopping) {
           // The server cancelled the consumer (queue deleted, leader moved): subscribe again.
           this.#logger.warn({ queue: this.queue }, "the broker cancelled the consumer; subscribing again");
+          acks.flush();
           void channel.close().catch(() => {});
         }
       });
@@ -171,6 +185,7 @@ export class Consumer<T = unknown> {
       throw error;
     }
     channel.on("close", () => {
+      acks.discard();
       if (this.#channel !== channel) return;
       this.#channel = undefined;
       // After a lost connection the ConnectionManager calls #subscribe again; a channel closed
@@ -349,8 +364,12 @@ export class Consumer<T = unknown> {
     // A message delivered on a channel that has since closed was already requeued by the broker.
     if (channel !== this.#channel) return;
     try {
-      if (action === "ack") channel.ack(message);
-      else channel.nack(message, false, action === "requeue");
+      if (action === "ack") {
+        this.#acks?.ack(message);
+      } else {
+        channel.nack(message, false, action === "requeue");
+        this.#acks?.settled(message);
+      }
       this.#countConsumed(outcome ?? action);
     } catch (error) {
       this.#logger.warn(

@@ -45,7 +45,7 @@ export function describeDeadLetter(message: Pick<GetMessage, "content" | "proper
   const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
   return {
     messageId: text(message.properties.messageId),
-    type: text(message.properties.type),
+    type: text(message.properties.type) ?? envelopeType(message.content),
     reason: text(headers[HEADER.reason]) ?? death?.reason ?? "unknown",
     attempts: attemptsOf(headers) || (death?.count ?? 0),
     error: text(headers[HEADER.error]),
@@ -156,4 +156,14 @@ async function openChecked(connection: ConnectionManager, queue: string): Promis
     throw new QueueNotFoundError(queue);
   }
   return channel;
+}
+
+/** The `type` of the envelope in `body`, if it is one. */
+function envelopeType(body: Buffer): string | undefined {
+  try {
+    const type: unknown = (JSON.parse(body.toString("utf8")) as { type?: unknown } | null)?.type;
+    return typeof type === "string" ? type : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,9 +4,10 @@ import { MessageTooLargeError, SchemaValidationError, SerializationError } from 
 
 /**
  * Every message body is a versioned JSON envelope, so a consumer can tell a message it cannot
- * read (wrong version, not JSON) from a payload its handler rejects.
+ * read (wrong version, not JSON) from a payload its handler rejects. The version lives in the
+ * envelope's `v`, not in the content type: see PUBLISH_PROPERTIES_BUDGET in publisher.ts.
  */
-export const ENVELOPE_CONTENT_TYPE = "application/vnd.aios.envelope+json; v=1";
+export const ENVELOPE_CONTENT_TYPE = "application/json";
 
 export interface Envelope<T = unknown> {
   readonly v: 1;

@@ -24,6 +24,7 @@ export { type DeadLetterReason, HEADER as FAILURE_HEADER } from "./failure-heade
 export { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
 export {
   type OutgoingMessage,
+  PUBLISH_PROPERTIES_BUDGET,
   type PublishOptions,
   type PublishReceipt,
   Publisher,

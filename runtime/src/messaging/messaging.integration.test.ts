@@ -17,9 +17,9 @@ import {
   SerializationError,
   UnroutableError,
 } from "./errors.ts";
-import { FAILURE_HEADER } from "./index.ts";
+import { ENVELOPE_CONTENT_TYPE, FAILURE_HEADER } from "./index.ts";
 import { messagingMetrics } from "./metrics.ts";
-import { Publisher } from "./publisher.ts";
+import { PUBLISH_PROPERTIES_BUDGET, Publisher } from "./publisher.ts";
 
 const TaskSchema = z.object({ task: z.string() });
 
@@ -182,6 +182,24 @@ describe("publishing and consuming on a real broker", () => {
     expect(calls).toBe(1);
     const dead = await drain("agents.coder.dlq");
     expect(dead.map((m) => m.properties.headers?.[FAILURE_HEADER.reason])).toEqual(["non-retryable"]);
+  });
+
+  it("keeps a message's default AMQP properties within the broker's 64-byte fast path", async () => {
+    const { messageId } = await publisher.publish("aios.tasks", "reviewer.review", { pr: 1 });
+    const [message] = await drain("agents.reviewer");
+    expect(message?.properties).toMatchObject({
+      messageId,
+      contentType: ENVELOPE_CONTENT_TYPE,
+      deliveryMode: 2,
+    });
+    const set = Object.entries(message!.properties).filter(([, value]) => value !== undefined);
+    // amqplib always sends a header table, empty here.
+    expect(set.map(([name]) => name).sort()).toEqual(["contentType", "deliveryMode", "headers", "messageId"]);
+    expect(message!.properties.headers).toEqual({});
+    // On the wire: 2 bytes of property flags, a short string is 1 length byte + its bytes, the
+    // delivery mode 1 byte, an empty table its 4-byte length.
+    const encodedBytes = 2 + (1 + ENVELOPE_CONTENT_TYPE.length) + 4 + 1 + (1 + messageId.length);
+    expect(encodedBytes).toBeLessThanOrEqual(PUBLISH_PROPERTIES_BUDGET);
   });
 
   it("rejects an unroutable message with UnroutableError", async () => {

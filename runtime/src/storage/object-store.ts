@@ -63,6 +63,8 @@ export interface PutObjectOptions extends CallOptions {
 
 export interface GetObjectOptions extends CallOptions {
   readonly versionId?: string;
+  /** Only these bytes of the object (an HTTP Range request). */
+  readonly range?: { readonly offset: number; readonly length: number };
   readonly onProgress?: ProgressListener;
 }
 
@@ -323,8 +325,12 @@ export class ObjectStore {
     options: GetObjectOptions,
   ): Promise<{ body: Readable; etag: string }> {
     validateKey(key);
+    const getOptions = options.versionId ? { versionId: options.versionId } : {};
+    const { range } = options;
     const response = (await this.#run("download", bucket, key, options, { retryable: true }, () =>
-      this.client.getObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
+      range
+        ? this.client.getPartialObject(bucket, key, range.offset, range.length, getOptions)
+        : this.client.getObject(bucket, key, getOptions),
     )) as IncomingMessage;
     const length = response.headers["content-length"];
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 60_000;

@@ -32,6 +32,16 @@ export class FileNotFoundError extends AiosError {
   }
 }
 
+/** Stored bytes that do not hash to what the manifest says: never handed out as the file. */
+export class IntegrityError extends AiosError {
+  constructor(workspace: string, path: string, expected: string, actual: string) {
+    super(
+      "WORKSPACE_INTEGRITY",
+      `'${path}' in workspace '${workspace}' reads back with sha256 ${actual.slice(0, 12)}…, the manifest says ${expected.slice(0, 12)}…`,
+    );
+  }
+}
+
 /** Another commit changed the same paths since this one's parent. */
 export class ConflictError extends AiosError {
   readonly paths: readonly string[];

@@ -3,6 +3,10 @@ import { createHash } from "node:crypto";
 export interface FileEntry {
   readonly sha256: string;
   readonly size: number;
+  /** Set when the content sits in a pack (see packs.ts): the pack's id… */
+  readonly pack?: string;
+  /** …and where the content starts in it. */
+  readonly offset?: number;
 }
 
 /** Path → content. Sorted keys, so equal manifests serialize (and hash) equally. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import {
   createSnapshot,
   type ObjectStore,
@@ -9,6 +9,7 @@ import {
 import {
   CommitRetriesExhaustedError,
   FileNotFoundError,
+  IntegrityError,
   WorkspaceExistsError,
   WorkspaceNotFoundError,
 } from "./errors.ts";
@@ -22,6 +23,8 @@ import {
   sha256,
 } from "./manifest.ts";
 import { type ConflictStrategy, mergeChanges } from "./merge.ts";
+import { coveringRange, encodePack, groupIntoPacks, PACK_FILE_MAX_BYTES } from "./packs.ts";
+import { inParallel } from "./parallel.ts";
 import { validatePath, validateWorkspaceId } from "./paths.ts";
 
 export interface WorkspaceStoreOptions {
@@ -31,7 +34,7 @@ export interface WorkspaceStoreOptions {
   /** Unversioned: the mutable HEAD of each workspace, moved only by compare-and-swap. */
   readonly refBucket: string;
   readonly backupBucket?: string;
-  /** Blobs uploaded at once by a commit. Default 16. */
+  /** Blobs and packs uploaded at once by a commit. Default 16. */
   readonly concurrency?: number;
 }
 
@@ -159,12 +162,72 @@ export class WorkspaceStore {
     const commit = options.commit ?? (await this.head(workspace)).commit;
     const entry = (await this.manifest(workspace, commit))[path];
     if (!entry) throw new FileNotFoundError(workspace, path, commit);
-    return this.#store.getObjectBuffer(this.#options.blobBucket, this.#blobKey(workspace, entry.sha256));
+    if (entry.pack === undefined)
+      return this.#store.getObjectBuffer(this.#options.blobBucket, this.#blobKey(workspace, entry.sha256));
+    const files = await this.readPacked(workspace, entry.pack, [{ path, entry }]);
+    return files.get(path) as Buffer;
   }
 
   /** A stream of one file's content (for large files). */
   async openFile(workspace: string, entry: FileEntry): Promise<Readable> {
-    return this.#store.getObject(this.#options.blobBucket, this.#blobKey(workspace, entry.sha256));
+    if (entry.pack === undefined)
+      return this.#store.getObject(this.#options.blobBucket, this.#blobKey(workspace, entry.sha256));
+    if (entry.size === 0) return Readable.from([]);
+    return this.#store.getObject(this.#options.blobBucket, this.#packKey(workspace, entry.pack), {
+      range: { offset: entry.offset ?? 0, length: entry.size },
+    });
+  }
+
+  /**
+   * Several files of one pack with a single ranged read, each checked against its hash: a path
+   * whose bytes do not match its entry is an IntegrityError, never wrong content.
+   */
+  async readPacked(
+    workspace: string,
+    pack: string,
+    files: readonly { readonly path: string; readonly entry: FileEntry }[],
+  ): Promise<Map<string, Buffer>> {
+    const located = files.map(({ path, entry }) => ({ path, entry, offset: entry.offset ?? 0 }));
+    const range = coveringRange(located.map(({ offset, entry }) => ({ offset, size: entry.size })));
+    const bytes =
+      range.length === 0
+        ? Buffer.alloc(0)
+        : await this.#store.getObjectBuffer(this.#options.blobBucket, this.#packKey(workspace, pack), {
+            range,
+          });
+    const contents = new Map<string, Buffer>();
+    for (const { path, entry, offset } of located) {
+      const content = bytes.subarray(offset - range.offset, offset - range.offset + entry.size);
+      const actual = sha256(content);
+      if (actual !== entry.sha256) throw new IntegrityError(workspace, path, entry.sha256, actual);
+      contents.set(path, content);
+    }
+    return contents;
+  }
+
+  /**
+   * Uploads small files as one pack object and returns, for each content hash, its entry in the
+   * pack. The pack is content-addressed, so writing it twice writes the same bytes.
+   */
+  async putPack(
+    workspace: string,
+    files: readonly { readonly sha256: string; readonly body: Buffer }[],
+  ): Promise<Map<string, FileEntry>> {
+    const { body, offsets } = encodePack(files);
+    const pack = sha256(body);
+    await this.#store.putObject(this.#options.blobBucket, this.#packKey(workspace, pack), body, {
+      contentType: "application/octet-stream",
+    });
+    const entries = new Map<string, FileEntry>();
+    for (const file of files) {
+      entries.set(file.sha256, {
+        sha256: file.sha256,
+        size: file.body.length,
+        pack,
+        offset: offsets.get(file.sha256) as number,
+      });
+    }
+    return entries;
   }
 
   async listFiles(
@@ -239,18 +302,9 @@ export class WorkspaceStore {
     const start = await this.head(workspace);
     const parent = options.parent ?? start.commit;
 
-    const put: Record<string, FileEntry> = {};
-    const uploads = Object.entries(changes.put ?? {});
-    const concurrency = this.#options.concurrency ?? 16;
-    for (let i = 0; i < uploads.length; i += concurrency) {
-      await Promise.all(
-        uploads.slice(i, i + concurrency).map(async ([path, content]) => {
-          put[path] = isEntry(content) ? content : await this.putBlob(workspace, content);
-        }),
-      );
-    }
-    const ours: Changes = { put, delete: changes.delete ?? [] };
     const base = await this.manifest(workspace, parent);
+    const put = await this.#upload(workspace, changes.put ?? {}, base);
+    const ours: Changes = { put, delete: changes.delete ?? [] };
     const hint = randomUUID().replace(/-/g, "");
 
     let head = start;
@@ -324,6 +378,47 @@ export class WorkspaceStore {
       backupBucket: this.#options.backupBucket,
       ...(options.id ? { id: options.id } : {}),
     });
+  }
+
+  /**
+   * Stores what a commit puts: content already in `base` is referenced again, small files go up
+   * in packs, large ones as blobs of their own.
+   */
+  async #upload(
+    workspace: string,
+    changes: Readonly<Record<string, FileContent | FileEntry>>,
+    base: Manifest,
+  ): Promise<Record<string, FileEntry>> {
+    const known = new Map(Object.values(base).map((entry) => [entry.sha256, entry]));
+    const put: Record<string, FileEntry> = {};
+    const small: { path: string; sha256: string; size: number; body: Buffer }[] = [];
+    const large: [string, Buffer][] = [];
+    for (const [path, content] of Object.entries(changes)) {
+      if (isEntry(content)) {
+        put[path] = content;
+        continue;
+      }
+      const body = Buffer.isBuffer(content) ? content : Buffer.from(content);
+      const hash = sha256(body);
+      const existing = known.get(hash);
+      if (existing) put[path] = existing;
+      else if (body.length <= PACK_FILE_MAX_BYTES)
+        small.push({ path, sha256: hash, size: body.length, body });
+      else large.push([path, body]);
+    }
+    const concurrency = this.#options.concurrency ?? 16;
+    await inParallel(groupIntoPacks(small, concurrency), concurrency, async (files) => {
+      const entries = await this.putPack(workspace, files);
+      for (const file of files) put[file.path] = entries.get(file.sha256) as FileEntry;
+    });
+    await inParallel(large, concurrency, async ([path, body]) => {
+      put[path] = await this.putBlob(workspace, body);
+    });
+    return put;
+  }
+
+  #packKey(workspace: string, pack: string): string {
+    return `${this.#prefix(workspace)}packs/${pack}`;
   }
 
   #blobKey(workspace: string, hash: string): string {

@@ -44,6 +44,53 @@ describe("workspaces on the real S3 gateway", () => {
     expect(log).toEqual(["coder: second", "coder: first", "planner: create workspace"]);
   });
 
+  it("stores many small files in a few pack objects, reads each back, and refuses bytes that do not match", async () => {
+    const ws = env.newId();
+    await workspaces.create(ws, { author: "t" });
+    const files = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [`notes/n${i}.md`, `note ${i}\n`.repeat(1 + (i % 7))]),
+    );
+    const big = Buffer.alloc(300 * 1024, 7);
+    await workspaces.commit(
+      ws,
+      { put: { ...files, "empty.md": "", "big.bin": big } },
+      { author: "t", message: "many" },
+    );
+
+    const objects = [];
+    for await (const object of store.listObjects(env.buckets.blobs, { prefix: `workspaces/${ws}/` }))
+      objects.push(object.key);
+    const packs = objects.filter((key) => key.includes("/packs/"));
+    expect(packs.length).toBeGreaterThan(0);
+    expect(packs.length).toBeLessThanOrEqual(16);
+    expect(objects.filter((key) => key.includes("/blobs/"))).toHaveLength(1); // big.bin alone
+    // A sample: each read resolves HEAD, commit and manifest first (the sync test pulls them all).
+    for (const [path, content] of Object.entries(files).filter((_, i) => i % 25 === 0))
+      expect((await workspaces.readFile(ws, path)).toString()).toBe(content);
+    expect((await workspaces.readFile(ws, "big.bin")).equals(big)).toBe(true);
+    expect((await workspaces.readFile(ws, "empty.md")).length).toBe(0);
+
+    // A content already in the workspace is referenced again, not uploaded again.
+    await workspaces.commit(
+      ws,
+      { put: { "copy.md": files["notes/n5.md"]! } },
+      { author: "t", message: "copy" },
+    );
+    const manifest = await workspaces.manifest(ws);
+    expect(manifest["copy.md"]).toEqual(manifest["notes/n5.md"]);
+
+    // Damage one pack: its files fail with IntegrityError instead of returning wrong bytes.
+    const entry = manifest["notes/n9.md"]!;
+    const packKey = `workspaces/${ws}/packs/${entry.pack}`;
+    const damaged = await store.getObjectBuffer(env.buckets.blobs, packKey);
+    damaged.writeUInt8(damaged.readUInt8(entry.offset!) ^ 0xff, entry.offset!);
+    await store.putObject(env.buckets.blobs, packKey, damaged);
+    await expect(workspaces.readFile(ws, "notes/n9.md")).rejects.toMatchObject({
+      code: "WORKSPACE_INTEGRITY",
+      message: expect.stringContaining("notes/n9.md") as string,
+    });
+  });
+
   it("rejects bad paths before writing anything", async () => {
     const ws = env.newId();
     const root = await workspaces.create(ws, { author: "t" });

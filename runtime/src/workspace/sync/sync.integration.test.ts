@@ -28,6 +28,36 @@ describe("syncing a directory with a workspace", () => {
     }
   }
 
+  it("pushes small files in packs and large ones alone, and pulls them back byte for byte", async () => {
+    const { workspaces } = env;
+    const ws = env.newId();
+    await workspaces.create(ws, { author: "t" });
+    const source = join(root, "packed-source");
+    const small = Object.fromEntries(
+      Array.from({ length: 120 }, (_, i) => [`d${i % 4}/f${i}.txt`, `small ${i} `.repeat(i)]),
+    );
+    await tree(source, small);
+    const big = Buffer.alloc(400 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251;
+    await writeFile(join(source, "big.bin"), big);
+
+    const events: number[] = [];
+    await pushDirectory(workspaces, ws, source, { onProgress: (e) => events.push(e.done) });
+    expect(events).toHaveLength(121);
+    const keys = [];
+    for await (const object of store.listObjects(env.buckets.blobs, { prefix: `workspaces/${ws}/` }))
+      keys.push(object.key);
+    expect(keys.filter((key) => key.includes("/blobs/"))).toHaveLength(1);
+    expect(keys.filter((key) => key.includes("/packs/")).length).toBeLessThanOrEqual(16);
+
+    const copy = join(root, "packed-copy");
+    await mkdir(copy);
+    await pullDirectory(workspaces, ws, copy);
+    for (const [path, content] of Object.entries(small))
+      expect(await readFile(join(copy, path), "utf8")).toBe(content);
+    expect((await readFile(join(copy, "big.bin"))).equals(big)).toBe(true);
+  });
+
   it("pushes only changed files, pulls into another directory, and refuses mass deletes", async () => {
     const { workspaces } = env;
     const ws = env.newId();

@@ -1,8 +1,10 @@
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { ConflictError, TooManyDeletesError } from "../errors.ts";
-import { conflictCopyPath, type FileEntry, type Manifest } from "../manifest.ts";
+import { conflictCopyPath, type FileEntry, type Manifest, sha256 } from "../manifest.ts";
 import type { ConflictStrategy } from "../merge.ts";
+import { groupIntoPacks, PACK_FILE_MAX_BYTES } from "../packs.ts";
+import { inParallel } from "../parallel.ts";
 import type { WorkspaceStore } from "../workspace-store.ts";
 import {
   localPath,
@@ -37,19 +39,6 @@ export interface SyncResult {
   readonly commit: string | undefined;
 }
 
-async function inParallel<T>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
 function guardDeletes(plan: SyncPlan, maxDelete: number): void {
   const deletes = Math.max(plan.deleteRemote.length, plan.deleteLocal.length);
   if (deletes > maxDelete) throw new TooManyDeletesError(deletes, maxDelete);
@@ -72,20 +61,63 @@ async function execute(
   const tick = (path: string) => options.onProgress?.({ done: ++done, total, path });
 
   const put: Record<string, FileEntry> = {};
-  const present = plan.upload.length > 0 ? await workspaces.blobIndex(workspace) : new Set<string>();
-  await inParallel(plan.upload, concurrency, async (path) => {
+  const target = (path: string) => renames[path] ?? path;
+  // Content the workspace already holds is referenced again, not uploaded.
+  const known = new Map(Object.values(remote).map((entry) => [entry.sha256, entry]));
+  const small: string[] = [];
+  const large: string[] = [];
+  for (const path of plan.upload) {
     const entry = local[path] as FileEntry;
-    // Small files are read whole: one buffer is cheaper than a stream per file.
-    const body =
-      entry.size <= 1024 * 1024
-        ? await readFile(localPath(dir, path))
-        : createReadStream(localPath(dir, path));
-    put[renames[path] ?? path] = await workspaces.putBlob(workspace, body, entry, {
+    const existing = known.get(entry.sha256);
+    if (existing) {
+      put[target(path)] = existing;
+      tick(path);
+    } else if (entry.size <= PACK_FILE_MAX_BYTES) small.push(path);
+    else large.push(path);
+  }
+  const packs = groupIntoPacks(
+    small.map((path) => ({ path, size: (local[path] as FileEntry).size })),
+    concurrency,
+  );
+  await inParallel(packs, concurrency, async (pack) => {
+    // Hashed again as read: a file changed since the scan is committed as it was uploaded.
+    const files = await Promise.all(
+      pack.map(async ({ path }) => {
+        const body = await readFile(localPath(dir, path));
+        return { path, body, sha256: sha256(body) };
+      }),
+    );
+    const entries = await workspaces.putPack(workspace, files);
+    for (const file of files) {
+      put[target(file.path)] = entries.get(file.sha256) as FileEntry;
+      tick(file.path);
+    }
+  });
+  const present = large.length > 0 ? await workspaces.blobIndex(workspace) : new Set<string>();
+  await inParallel(large, concurrency, async (path) => {
+    const entry = local[path] as FileEntry;
+    put[target(path)] = await workspaces.putBlob(workspace, createReadStream(localPath(dir, path)), entry, {
       present: present.has(entry.sha256),
     });
     tick(path);
   });
-  await inParallel(plan.download, concurrency, async (path) => {
+
+  // Files of one pack come down with one ranged read; other files as streams.
+  const byPack = new Map<string, { path: string; entry: FileEntry }[]>();
+  const streamed: string[] = [];
+  for (const path of plan.download) {
+    const entry = remote[path] as FileEntry;
+    if (entry.pack === undefined) streamed.push(path);
+    else byPack.set(entry.pack, [...(byPack.get(entry.pack) ?? []), { path, entry }]);
+  }
+  await inParallel([...byPack], concurrency, async ([pack, files]) => {
+    const contents = await workspaces.readPacked(workspace, pack, files);
+    for (const [path, content] of contents) {
+      await writeAtomically(localPath(dir, path), content);
+      tick(path);
+    }
+  });
+  await inParallel(streamed, concurrency, async (path) => {
     await writeAtomically(
       localPath(dir, path),
       await workspaces.openFile(workspace, remote[path] as FileEntry),
