@@ -73,8 +73,32 @@ const publishers = (kind: string) => ({
       await rawChannel.waitForConfirms();
     }
   },
+  // Raw amqplib publishing the same payload object, serialized per message as any application
+  // of it must: the SDK's own overhead is the difference from this one.
+  rawJson: async (): Promise<void> => {
+    for (let start = 0; start < N; start += WINDOW) {
+      for (let i = 0; i < Math.min(WINDOW, N - start); i++)
+        rawChannel.publish("bench", `${kind}.x`, Buffer.from(JSON.stringify(payload)), { persistent: true });
+      await rawChannel.waitForConfirms();
+    }
+  },
+  // One publish() and one promise per message, a window at a time like the raw baseline.
   sdk: (): Promise<void> =>
     inWindows(N, () => publisher.publish("bench", `${kind}.x`, payload, { type: "bench" })),
+  // publishMany checks a whole window before sending any of it.
+  sdkMany: async (): Promise<void> => {
+    for (let start = 0; start < N; start += WINDOW) {
+      await publisher.publishMany(
+        Array.from({ length: Math.min(WINDOW, N - start) }, () => ({
+          exchange: "bench",
+          routingKey: `${kind}.x`,
+          data: payload,
+          options: { type: "bench" },
+        })),
+      );
+    }
+  },
+
   acm: (): Promise<void> =>
     inWindows(N, () => acmChannel.publish("bench", `${kind}.x`, body, { persistent: true })),
 });
@@ -138,7 +162,9 @@ for (const kind of ["classic", "quorum"]) {
   const publish = await interleaved(ROUNDS, {
     raw: publishTrial(send.raw),
     raw_same_properties: publishTrial(send.rawSameProperties),
+    raw_json: publishTrial(send.rawJson),
     sdk: publishTrial(send.sdk),
+    sdk_many: publishTrial(send.sdkMany),
     acm: publishTrial(send.acm),
   });
   // Each consume trial starts on a queue filled (untimed) by raw amqplib.
@@ -155,7 +181,11 @@ for (const kind of ["classic", "quorum"]) {
   results[`${kind}_publish_raw_msgs_per_s`] = Math.round(rate(publish.raw));
   results[`${kind}_publish_sdk_msgs_per_s`] = Math.round(rate(publish.sdk));
   results[`${kind}_publish_acm_msgs_per_s`] = Math.round(rate(publish.acm));
+  results[`${kind}_publish_raw_json_msgs_per_s`] = Math.round(rate(publish.raw_json));
+  results[`${kind}_publish_sdk_many_msgs_per_s`] = Math.round(rate(publish.sdk_many));
   results[`${kind}_publish_sdk_raw_ratio`] = round2(rate(publish.sdk) / rate(publish.raw));
+  results[`${kind}_publish_sdk_raw_json_ratio`] = round2(rate(publish.sdk) / rate(publish.raw_json));
+  results[`${kind}_publish_sdk_many_raw_ratio`] = round2(rate(publish.sdk_many) / rate(publish.raw));
   results[`${kind}_publish_sdk_peer_ratio`] = round2(rate(publish.sdk) / rate(publish.acm));
   results[`${kind}_publish_raw_same_properties_raw_ratio`] = round2(
     rate(publish.raw_same_properties) / rate(publish.raw),

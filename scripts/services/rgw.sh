@@ -68,7 +68,9 @@ ms_mon_client_mode = crc secure
 client_mount_timeout = 30
 
 [client.rgw.aios]
-rgw_frontends = beast endpoint=127.0.0.1:$AIOS_RGW_PORT
+# tcp_nodelay: without it every GET of a small object waits ~40 ms (the response's second write
+# is held by Nagle's algorithm until the client's delayed ACK). Measured: 45 ms -> 3 ms.
+rgw_frontends = beast endpoint=127.0.0.1:$AIOS_RGW_PORT tcp_nodelay=1
 rgw_dns_name = 127.0.0.1
 # DEV ONLY: a lifecycle "day" lasts 10 s, so expiry rules can be tested (then: radosgw-admin lc process).
 # Never in production: every "Days: N" rule would expire objects after N x 10 seconds.

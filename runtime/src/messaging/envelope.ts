@@ -50,13 +50,19 @@ export function encodeEnvelope<T>(
     v: 1,
     id: options.id ?? randomUUID(),
     type: options.type,
-    time: new Date().toISOString(),
+    time: isoNow(),
     ...(options.source === undefined ? {} : { source: options.source }),
     data,
   };
   let json: string;
   try {
-    json = JSON.stringify(envelope);
+    // Written out rather than JSON.stringify(envelope): this runs for every message, and only
+    // the payload needs the general serializer.
+    const payload = JSON.stringify(data) as string | undefined;
+    if (payload === undefined) throw new TypeError(`${typeof data} is not a JSON value`);
+    json =
+      `{"v":1,"id":${JSON.stringify(envelope.id)},"type":${JSON.stringify(envelope.type)},"time":"${envelope.time}"` +
+      `${envelope.source === undefined ? "" : `,"source":${JSON.stringify(envelope.source)}`},"data":${payload}}`;
   } catch (error) {
     // BigInt and circular structures land here; say which, not just "TypeError".
     const reason = (error as Error).message;
@@ -71,6 +77,18 @@ export function encodeEnvelope<T>(
   const limit = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (body.length > limit) throw new MessageTooLargeError(body.length, limit);
   return { envelope, body };
+}
+
+let isoMs = 0;
+let isoText = "";
+/** The current time as ISO 8601, formatted once per millisecond however many messages share it. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
 }
 
 export type DecodeResult<T> =

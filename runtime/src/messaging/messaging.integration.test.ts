@@ -202,6 +202,33 @@ describe("publishing and consuming on a real broker", () => {
     expect(encodedBytes).toBeLessThanOrEqual(PUBLISH_PROPERTIES_BUDGET);
   });
 
+  it("publishMany returns the receipts in order, and sends none of a batch holding an unencodable message", async () => {
+    const receipts = await publisher.publishMany(
+      [1, 2, 3].map((n) => ({
+        exchange: "aios.tasks",
+        routingKey: "reviewer.review",
+        data: { n },
+        options: { messageId: `batch-${n}` },
+      })),
+    );
+    expect(receipts.map((r) => r.messageId)).toEqual(["batch-1", "batch-2", "batch-3"]);
+    expect((await drain("agents.reviewer")).map((m) => m.properties.messageId)).toEqual([
+      "batch-1",
+      "batch-2",
+      "batch-3",
+    ]);
+
+    const error = await publisher
+      .publishMany([
+        { exchange: "aios.tasks", routingKey: "reviewer.review", data: { n: 4 } },
+        { exchange: "aios.tasks", routingKey: "reviewer.review", data: { n: 5n } },
+      ])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SerializationError);
+    expect(await drain("agents.reviewer")).toEqual([]);
+    expect(await publisher.publishMany([])).toEqual([]);
+  });
+
   it("rejects an unroutable message with UnroutableError", async () => {
     const error = await publisher.publish("aios.tasks", "nobody.listens", { x: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnroutableError);

@@ -126,19 +126,29 @@ export class Publisher {
     options: PublishOptions = {},
   ): Promise<PublishReceipt> {
     if (this.#closed) return Promise.reject(new PublisherClosedError());
-    const type = options.type ?? routingKey;
-    let encoded: ReturnType<typeof encodeEnvelope<T>>;
+    let prepared: { body: Buffer; properties: Options.Publish };
     try {
-      encoded = encodeEnvelope(data, {
-        type,
-        id: options.messageId,
-        source: this.#options.source,
-        schema: this.#options.schemas?.[type] as z.ZodType<T> | undefined,
-        maxBytes: this.#options.maxMessageBytes,
-      });
+      prepared = this.#prepare(routingKey, data, options);
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.publishRaw(exchange, routingKey, prepared.body, prepared.properties, options);
+  }
+
+  /** Encodes (and checks) a message: throws SchemaValidationError, SerializationError, MessageTooLargeError. */
+  #prepare<T>(
+    routingKey: string,
+    data: T,
+    options: PublishOptions,
+  ): { body: Buffer; properties: Options.Publish } {
+    const type = options.type ?? routingKey;
+    const encoded = encodeEnvelope(data, {
+      type,
+      id: options.messageId,
+      source: this.#options.source,
+      schema: this.#options.schemas?.[type] as z.ZodType<T> | undefined,
+      maxBytes: this.#options.maxMessageBytes,
+    });
     // The type and time are in the envelope; as AMQP properties they would push a message's
     // properties past the broker's 64-byte fast path (see PUBLISH_PROPERTIES_BUDGET).
     const properties: Options.Publish = {
@@ -152,7 +162,7 @@ export class Publisher {
       ...(options.expirationMs === undefined ? {} : { expiration: String(options.expirationMs) }),
       ...(options.headers === undefined ? {} : { headers: { ...options.headers } }),
     };
-    return this.publishRaw(exchange, routingKey, encoded.body, properties, options);
+    return { body: encoded.body, properties };
   }
 
   /** Publishes a body as is (used to replay dead letters with their original properties). */
@@ -163,43 +173,91 @@ export class Publisher {
     properties: Options.Publish,
     options: Pick<PublishOptions, "timeoutMs" | "signal"> = {},
   ): Promise<PublishReceipt> {
-    if (this.#closed) return Promise.reject(new PublisherClosedError());
-    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
-    if (this.#options.failFast && !this.#channel) return Promise.reject(new NotConnectedError());
-    const capacity = this.#options.bufferSize ?? 10_000;
-    if (this.#waiting.length - this.#waitingHead >= capacity)
-      return Promise.reject(new BufferFullError(capacity));
-    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 30_000;
     return new Promise<PublishReceipt>((resolve, reject) => {
-      const pending: Pending = {
-        exchange,
-        routingKey,
-        body,
-        properties: { mandatory: true, ...properties },
-        messageId: properties.messageId ?? "",
-        deadline: Date.now() + timeoutMs,
-        timeoutMs,
-        attempts: 0,
-        sentAt: 0,
-        settled: false,
-        resolve,
-        reject,
-      };
-      options.signal?.addEventListener(
-        "abort",
-        () => this.#settle(pending, options.signal?.reason as Error),
-        {
-          once: true,
-        },
-      );
-      this.#waiting.push(pending);
+      this.#enqueue(exchange, routingKey, body, properties, options, resolve, reject);
       this.#flush();
     });
   }
 
-  /** Publishes many messages pipelined; resolves when all are confirmed (rejects on the first failure). */
-  publishMany(messages: readonly OutgoingMessage[]): Promise<PublishReceipt[]> {
-    return Promise.all(messages.map((m) => this.publish(m.exchange, m.routingKey, m.data, m.options)));
+  /**
+   * Publishes many messages pipelined, with one promise for all of them instead of one each;
+   * resolves with their receipts, in order, when the broker confirmed every one, and rejects
+   * with the first failure (the others still go out: a sent message cannot be called back).
+   * Every message is encoded and checked before any is sent.
+   */
+  publishMany(messages: Iterable<OutgoingMessage>): Promise<PublishReceipt[]> {
+    if (this.#closed) return Promise.reject(new PublisherClosedError());
+    const prepared: { message: OutgoingMessage; body: Buffer; properties: Options.Publish }[] = [];
+    try {
+      for (const message of messages) {
+        prepared.push({ message, ...this.#prepare(message.routingKey, message.data, message.options ?? {}) });
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const receipts = new Array<PublishReceipt>(prepared.length);
+    if (prepared.length === 0) return Promise.resolve(receipts);
+    return new Promise<PublishReceipt[]>((resolve, reject) => {
+      let remaining = prepared.length;
+      let failed = false;
+      const fail = (error: Error) => {
+        if (!failed) reject(error);
+        failed = true;
+      };
+      prepared.forEach(({ message, body, properties }, index) => {
+        const ok = (receipt: PublishReceipt) => {
+          receipts[index] = receipt;
+          if (--remaining === 0 && !failed) resolve(receipts);
+        };
+        if (!failed)
+          this.#enqueue(
+            message.exchange,
+            message.routingKey,
+            body,
+            properties,
+            message.options ?? {},
+            ok,
+            fail,
+          );
+      });
+      this.#flush();
+    });
+  }
+
+  /** Queues one message for #flush, or fails it at once (closed, aborted, fail-fast, buffer full). */
+  #enqueue(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    properties: Options.Publish,
+    options: Pick<PublishOptions, "timeoutMs" | "signal">,
+    resolve: (receipt: PublishReceipt) => void,
+    reject: (error: Error) => void,
+  ): void {
+    if (this.#closed) return reject(new PublisherClosedError());
+    if (options.signal?.aborted) return reject(options.signal.reason as Error);
+    if (this.#options.failFast && !this.#channel) return reject(new NotConnectedError());
+    const capacity = this.#options.bufferSize ?? 10_000;
+    if (this.#waiting.length - this.#waitingHead >= capacity) return reject(new BufferFullError(capacity));
+    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 30_000;
+    const pending: Pending = {
+      exchange,
+      routingKey,
+      body,
+      properties: properties.mandatory === undefined ? { mandatory: true, ...properties } : properties,
+      messageId: properties.messageId ?? "",
+      deadline: Date.now() + timeoutMs,
+      timeoutMs,
+      attempts: 0,
+      sentAt: 0,
+      settled: false,
+      resolve,
+      reject,
+    };
+    options.signal?.addEventListener("abort", () => this.#settle(pending, options.signal?.reason as Error), {
+      once: true,
+    });
+    this.#waiting.push(pending);
   }
 
   /** Waits for what is in flight (up to `timeoutMs`), fails what is still waiting, closes the channel. */
@@ -281,6 +339,12 @@ export class Publisher {
   }
 
   #flush(): void {
+    if (this.#waitingHead === this.#waiting.length) {
+      // Nothing waits (the usual case on a confirm): drop the sent entries in O(1).
+      this.#waiting.length = 0;
+      this.#waitingHead = 0;
+      return;
+    }
     const channel = this.#channel;
     if (!channel || this.#draining || this.#connection.blocked) return;
     const maxInFlight = this.#options.maxInFlight ?? 10_000;

@@ -363,6 +363,16 @@ export class ObjectStore {
     return { body, etag: String(response.headers.etag ?? "").replace(/"/g, "") };
   }
 
+  /** The object's bytes and the etag of exactly those bytes (one request; for compare-and-swap). */
+  async getObjectWithEtag(
+    bucket: string,
+    key: string,
+    options: GetObjectOptions = {},
+  ): Promise<{ readonly body: Buffer; readonly etag: string }> {
+    const { body, etag } = await this.#open(bucket, key, options);
+    return { body: await collect(body, bucket, key), etag };
+  }
+
   async getObjectBuffer(bucket: string, key: string, options: GetObjectOptions = {}): Promise<Buffer> {
     return collect(await this.getObject(bucket, key, options), bucket, key);
   }
@@ -546,8 +556,7 @@ export class ObjectStore {
     for (let attempt = 1; ; attempt++) {
       let current: { body: Buffer; etag: string } | undefined;
       try {
-        const { body, etag } = await this.#open(bucket, key, call);
-        current = { body: await collect(body, bucket, key), etag };
+        current = await this.getObjectWithEtag(bucket, key, call);
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
       }

@@ -24,6 +24,7 @@ import {
 } from "./manifest.ts";
 import { type ConflictStrategy, mergeChanges } from "./merge.ts";
 import { coveringRange, encodePack, groupIntoPacks, PACK_FILE_MAX_BYTES } from "./packs.ts";
+import { LruCache } from "./lru-cache.ts";
 import { inParallel } from "./parallel.ts";
 import { validatePath, validateWorkspaceId } from "./paths.ts";
 
@@ -71,6 +72,11 @@ const EMPTY: Manifest = {};
 export class WorkspaceStore {
   readonly #store: ObjectStore;
   readonly #options: WorkspaceStoreOptions;
+
+  // Commits and manifests are immutable and named by their hash, so a copy read (or written)
+  // once stays right forever: later reads of HEAD's manifest cost no request.
+  readonly #commits = new LruCache<string, Commit>(256);
+  readonly #manifests = new LruCache<string, Manifest>(16);
 
   constructor(options: WorkspaceStoreOptions) {
     this.#store = options.store;
@@ -130,12 +136,12 @@ export class WorkspaceStore {
 
   async head(workspace: string): Promise<{ commit: string; etag: string }> {
     try {
-      const stat = await this.#store.statObject(this.#options.refBucket, this.#headKey(workspace));
-      const commit = (
-        await this.#store.getObjectBuffer(this.#options.refBucket, this.#headKey(workspace))
-      ).toString("utf8");
-      // Re-read the etag after the body: a HEAD that moved in between fails the later CAS anyway.
-      return { commit, etag: stat.etag };
+      // The etag of the very bytes read, so the later compare-and-swap is against this commit.
+      const { body, etag } = await this.#store.getObjectWithEtag(
+        this.#options.refBucket,
+        this.#headKey(workspace),
+      );
+      return { commit: body.toString("utf8"), etag };
     } catch (error) {
       if ((error as { code?: string }).code === "STORAGE_NOT_FOUND")
         throw new WorkspaceNotFoundError(workspace);
@@ -144,11 +150,14 @@ export class WorkspaceStore {
   }
 
   async readCommit(workspace: string, id: string): Promise<Commit> {
-    return JSON.parse(
-      (
-        await this.#store.getObjectBuffer(this.#options.blobBucket, `${this.#prefix(workspace)}commits/${id}`)
-      ).toString("utf8"),
+    const key = `${this.#prefix(workspace)}commits/${id}`;
+    const cached = this.#commits.get(key);
+    if (cached) return cached;
+    const commit = JSON.parse(
+      (await this.#store.getObjectBuffer(this.#options.blobBucket, key)).toString("utf8"),
     ) as Commit;
+    this.#commits.set(key, commit);
+    return commit;
   }
 
   async manifest(workspace: string, commit?: string): Promise<Manifest> {
@@ -429,28 +438,30 @@ export class WorkspaceStore {
     const text = serialize(manifest);
     const id = sha256(text);
     const key = `${this.#prefix(workspace)}manifests/${id}`;
-    if (!(await this.#store.exists(this.#options.blobBucket, key)))
-      await this.#store.putObject(this.#options.blobBucket, key, text, { contentType: "application/json" });
+    // Written even when this process saw it before (another may have deleted the workspace since);
+    // no existence check first: a new manifest is new almost always.
+    await this.#store.putObject(this.#options.blobBucket, key, text, { contentType: "application/json" });
+    this.#manifests.set(key, manifest);
     return id;
   }
 
   async #readManifest(workspace: string, id: string): Promise<Manifest> {
-    return JSON.parse(
-      (
-        await this.#store.getObjectBuffer(
-          this.#options.blobBucket,
-          `${this.#prefix(workspace)}manifests/${id}`,
-        )
-      ).toString("utf8"),
+    const key = `${this.#prefix(workspace)}manifests/${id}`;
+    const cached = this.#manifests.get(key);
+    if (cached) return cached;
+    const manifest = JSON.parse(
+      (await this.#store.getObjectBuffer(this.#options.blobBucket, key)).toString("utf8"),
     ) as Manifest;
+    this.#manifests.set(key, manifest);
+    return manifest;
   }
 
   async #writeCommit(workspace: string, commit: Commit): Promise<string> {
     const text = serialize(commit);
     const id = sha256(text);
-    await this.#store.putObject(this.#options.blobBucket, `${this.#prefix(workspace)}commits/${id}`, text, {
-      contentType: "application/json",
-    });
+    const key = `${this.#prefix(workspace)}commits/${id}`;
+    await this.#store.putObject(this.#options.blobBucket, key, text, { contentType: "application/json" });
+    this.#commits.set(key, commit);
     return id;
   }
 }

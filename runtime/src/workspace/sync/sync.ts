@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { ConflictError, TooManyDeletesError } from "../errors.ts";
 import { conflictCopyPath, type FileEntry, type Manifest, sha256 } from "../manifest.ts";
 import type { ConflictStrategy } from "../merge.ts";
@@ -11,6 +11,7 @@ import {
   readState,
   removeFile,
   scanDirectory,
+  type SyncState,
   writeAtomically,
   writeState,
 } from "./local-files.ts";
@@ -44,10 +45,17 @@ function guardDeletes(plan: SyncPlan, maxDelete: number): void {
   if (deletes > maxDelete) throw new TooManyDeletesError(deletes, maxDelete);
 }
 
+/** What a sync wrote into or removed from the directory, with the hash of each written file. */
+interface LocalWrites {
+  readonly written: Map<string, string>;
+  readonly removed: string[];
+}
+
 async function execute(
   workspaces: WorkspaceStore,
   workspace: string,
   dir: string,
+  writes: LocalWrites,
   plan: SyncPlan,
   local: Manifest,
   remote: Manifest,
@@ -114,6 +122,7 @@ async function execute(
     const contents = await workspaces.readPacked(workspace, pack, files);
     for (const [path, content] of contents) {
       await writeAtomically(localPath(dir, path), content);
+      writes.written.set(path, (remote[path] as FileEntry).sha256);
       tick(path);
     }
   });
@@ -122,9 +131,13 @@ async function execute(
       localPath(dir, path),
       await workspaces.openFile(workspace, remote[path] as FileEntry),
     );
+    writes.written.set(path, (remote[path] as FileEntry).sha256);
     tick(path);
   });
-  for (const path of plan.deleteLocal) await removeFile(dir, path);
+  for (const path of plan.deleteLocal) {
+    await removeFile(dir, path);
+    writes.removed.push(path);
+  }
 
   if (plan.upload.length === 0 && plan.deleteRemote.length === 0) return undefined;
   const result = await workspaces.commit(
@@ -139,24 +152,34 @@ async function execute(
   return result.commit;
 }
 
-async function finish(workspaces: WorkspaceStore, workspace: string, dir: string): Promise<void> {
+/**
+ * Records what was synced: the workspace head and, as the hash cache, the scan made before the
+ * sync updated with the files it wrote or removed (no second walk of the directory).
+ */
+async function finish(
+  workspaces: WorkspaceStore,
+  workspace: string,
+  dir: string,
+  scanned: SyncState["cache"],
+  writes: LocalWrites,
+): Promise<void> {
   const { commit } = await workspaces.head(workspace);
-  const scan = await scanDirectory(dir, (await readState(dir))?.cache);
-  await writeState(dir, {
-    workspace,
-    commit,
-    manifest: await workspaces.manifest(workspace, commit),
-    cache: scan.cache,
+  const cache = { ...scanned };
+  for (const path of writes.removed) delete cache[path];
+  await inParallel([...writes.written], 16, async ([path, sha256]) => {
+    const info = await stat(localPath(dir, path));
+    cache[path] = { mtimeMs: info.mtimeMs, size: info.size, sha256 };
   });
+  await writeState(dir, { workspace, commit, manifest: await workspaces.manifest(workspace, commit), cache });
 }
 
 /** Both sides as they are now: the directory (hashes cached), the workspace head and its files. */
 async function bothSides(workspaces: WorkspaceStore, workspace: string, dir: string) {
   const state = await readState(dir);
-  const { manifest: local } = await scanDirectory(dir, state?.cache);
+  const { manifest: local, cache } = await scanDirectory(dir, state?.cache);
   const { commit: head } = await workspaces.head(workspace);
   const remote = await workspaces.manifest(workspace, head);
-  return { state, local, head, remote };
+  return { state, local, cache, head, remote };
 }
 
 /** One-way: plan with `planner`, guard deletes, then (unless dry run) transfer and record the state. */
@@ -167,12 +190,13 @@ async function oneWay(
   options: SyncOptions,
   planner: typeof planPush,
 ): Promise<SyncResult> {
-  const { local, head, remote } = await bothSides(workspaces, workspace, dir);
+  const { local, cache, head, remote } = await bothSides(workspaces, workspace, dir);
   const plan = planner(local, remote);
   guardDeletes(plan, options.maxDelete ?? 100);
   if (options.dryRun) return { plan, commit: undefined };
-  const commit = await execute(workspaces, workspace, dir, plan, local, remote, head, options);
-  await finish(workspaces, workspace, dir);
+  const writes: LocalWrites = { written: new Map(), removed: [] };
+  const commit = await execute(workspaces, workspace, dir, writes, plan, local, remote, head, options);
+  await finish(workspaces, workspace, dir, cache, writes);
   return { plan, commit };
 }
 
@@ -203,7 +227,7 @@ export async function syncDirectory(
   dir: string,
   options: SyncOptions = {},
 ): Promise<SyncResult> {
-  const { state, local, head, remote } = await bothSides(workspaces, workspace, dir);
+  const { state, local, cache, head, remote } = await bothSides(workspaces, workspace, dir);
   const base = state?.workspace === workspace ? state.manifest : {};
   let plan = planTwoWay(base, local, remote);
   const renames: Record<string, string> = {};
@@ -227,10 +251,12 @@ export async function syncDirectory(
   guardDeletes(plan, options.maxDelete ?? 100);
   if (options.dryRun) return { plan, commit: undefined };
   // Uploads read the local files before downloads replace them (keep-both needs both versions).
+  const writes: LocalWrites = { written: new Map(), removed: [] };
   const commit = await execute(
     workspaces,
     workspace,
     dir,
+    writes,
     { ...plan, download: [], deleteLocal: [] },
     local,
     remote,
@@ -242,12 +268,13 @@ export async function syncDirectory(
     workspaces,
     workspace,
     dir,
+    writes,
     { ...plan, upload: [], deleteRemote: [] },
     local,
     remote,
     head,
     options,
   );
-  await finish(workspaces, workspace, dir);
+  await finish(workspaces, workspace, dir, cache, writes);
   return { plan, commit };
 }
