@@ -20,6 +20,15 @@ ceph_cmd() { timeout 30 ceph -c "$CEPH_CONF" "$@"; }
 
 rgw_answers() { curl -s -m 5 -o /dev/null "$RGW_ENDPOINT/"; }
 
+ceph_fsid() { sed -n 's/^fsid = //p' "$CEPH_CONF"; }
+
+# True when ceph.conf holds what write_ceph_conf would write now.
+ceph_conf_current() {
+  local expected
+  expected=$(CEPH_CONF=/dev/stdout write_ceph_conf "$(ceph_fsid)")
+  [ "$expected" = "$(cat "$CEPH_CONF")" ]
+}
+
 write_ceph_conf() {
   local fsid=$1
   cat >"$CEPH_CONF" <<CONF
@@ -184,6 +193,7 @@ rgw_up() {
   mkdir -p "$CEPH_LOG_DIR"
   if rgw_answers && [ -s "$S3_CREDENTIALS" ] && pid_alive ceph-osd; then
     log "rgw: already up on $RGW_ENDPOINT"
+    ceph_conf_current || log "rgw: this script's Ceph settings changed since the gateway started; 'down rgw' then 'up rgw' applies them (the data stays)"
     return 0
   fi
   if ! pid_alive radosgw && port_open "$AIOS_RGW_PORT"; then
@@ -192,7 +202,11 @@ rgw_up() {
   if ! pid_alive ceph-mon || ! pid_alive ceph-osd || ! osd_up; then
     ceph_bootstrap
   fi
-  pid_alive radosgw || rgw_start_gateway
+  if ! pid_alive radosgw; then
+    # The gateway reads ceph.conf when it starts: give it this script's current settings.
+    ceph_conf_current || write_ceph_conf "$(ceph_fsid)"
+    rgw_start_gateway
+  fi
   rgw_ensure_user
   # A gateway that just started can drop its first connections while it finishes initializing.
   local attempt

@@ -17,6 +17,10 @@ buckets:
   - name: aios-site
     versioning: false
     publicRead: true
+  - name: aios-reports
+    versioning: false
+    policy:
+      - { sid: AuditorRead, effect: Allow, principals: ["arn:aws:iam:::user/auditor"], actions: [s3:GetObject], prefix: reports/ }
 workspaces:
   blobBucket: aios-workspaces
   refBucket: aios-workspace-refs
@@ -43,6 +47,7 @@ describe("storageToResources", () => {
         ],
       ],
       ["aios-site", false, []],
+      ["aios-reports", false, []],
     ]);
     expect(plan.buckets.every((b) => b.acl === "private")).toBe(true);
   });
@@ -51,15 +56,29 @@ describe("storageToResources", () => {
     expect(plan.staleUploadsExpiry).toBe("24h");
   });
 
-  it("writes a read-only anonymous policy only for a bucket the spec marks publicRead", () => {
-    expect(plan.buckets.filter((b) => b.policy !== undefined).map((b) => b.name)).toEqual(["aios-site"]);
-    const policy = JSON.parse(plan.buckets.find((b) => b.name === "aios-site")?.policy ?? "");
-    expect(policy.Statement).toEqual([
+  it("writes a bucket policy only for buckets the spec opens: publicRead and policy statements", () => {
+    expect(plan.buckets.filter((b) => b.policy !== undefined).map((b) => b.name)).toEqual([
+      "aios-site",
+      "aios-reports",
+    ]);
+    const site = JSON.parse(plan.buckets.find((b) => b.name === "aios-site")?.policy ?? "");
+    expect(site.Statement).toEqual([
       {
+        Sid: "PublicRead",
         Effect: "Allow",
         Principal: { AWS: ["*"] },
         Action: ["s3:GetObject"],
         Resource: ["arn:aws:s3:::aios-site/*"],
+      },
+    ]);
+    const reports = JSON.parse(plan.buckets.find((b) => b.name === "aios-reports")?.policy ?? "");
+    expect(reports.Statement).toEqual([
+      {
+        Sid: "AuditorRead",
+        Effect: "Allow",
+        Principal: { AWS: ["arn:aws:iam:::user/auditor"] },
+        Action: ["s3:GetObject"],
+        Resource: ["arn:aws:s3:::aios-reports/reports/*"],
       },
     ]);
   });

@@ -1,4 +1,4 @@
-import type { StorageSpec } from "@aios/runtime/storage";
+import { bucketPolicyDocument, type StorageSpec } from "@aios/runtime/storage";
 
 // Pure mapping from config/storage.yaml (loaded by @aios/runtime/storage) to the arguments of
 // @pulumi/minio 0.17 resources. No Pulumi here; the component only instantiates what this returns.
@@ -63,20 +63,9 @@ export function storageToResources(spec: StorageSpec): StorageResources {
       acl: "private",
       versioning: bucket.versioning,
       ilmRules: rules,
-      // Anonymous read, when a person asked for it in the spec: GetObject only, never list or write.
-      policy: bucket.publicRead
-        ? JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { AWS: ["*"] },
-                Action: ["s3:GetObject"],
-                Resource: [arn(bucket.name, "*")],
-              },
-            ],
-          })
-        : undefined,
+      // The same document `aios storage apply` writes and `verify` compares: publicRead (anonymous
+      // GetObject only) and the spec's `policy:` statements.
+      policy: bucketPolicyDocument(bucket),
     };
   });
   const abortDays = spec.buckets
