@@ -20,3 +20,4 @@ export { type ApplySummary, type ApplyTopologyOptions, applyTopology } from "./a
 export { diffTopology, type LiveTopology, type TopologyDrift } from "./diff.ts";
 export { fetchLiveTopology, type VerifyTopologyOptions, verifyTopology } from "./verify.ts";
 export { renderTopologyDocs } from "./docs.ts";
+export { agentTopology, UnknownAgentTypeError } from "./agent-view.ts";
