@@ -27,7 +27,8 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /**
- * Runs every contender once per round, `rounds` times, and returns each one's median seconds.
+ * Runs every contender once per round, `rounds` times (in reverse order every other round), and
+ * returns each one's median seconds.
  * A contender returns the seconds of the part it measures (set-up and clean-up excluded).
  */
 export async function interleaved(
@@ -38,7 +39,11 @@ export async function interleaved(
     Object.keys(contenders).map((name) => [name, []]),
   );
   for (let round = 1; round <= rounds; round++) {
-    for (const [name, run] of Object.entries(contenders)) {
+    // Every other round runs in reverse order, so no contender always follows the same one
+    // (and inherits, say, the clean-up work a server does after it).
+    const order = Object.entries(contenders);
+    if (round % 2 === 0) order.reverse();
+    for (const [name, run] of order) {
       const seconds = await run();
       times[name]?.push(seconds);
       process.stderr.write(`  round ${round}: ${name} ${seconds.toFixed(2)} s\n`);

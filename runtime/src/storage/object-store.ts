@@ -334,11 +334,22 @@ export class ObjectStore {
     )) as IncomingMessage;
     const length = response.headers["content-length"];
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 60_000;
+    // Only time the network: while the reader applies backpressure the response is paused. A
+    // chunk only notes the time (a 256 MiB object is ~4,000 chunks); the one timer re-arms
+    // itself for what is left of the period, so it fires only after timeoutMs without a chunk.
     let timer: NodeJS.Timeout | undefined;
-    // Only time the network: while the reader applies backpressure the response is paused.
+    let lastChunk = performance.now();
+    let paused = false;
+    const check = () => {
+      timer = undefined;
+      if (paused) return;
+      const quiet = performance.now() - lastChunk;
+      if (quiet >= timeoutMs) fail(new StorageTimeoutError("download", timeoutMs, bucket, key));
+      else timer = setTimeout(check, timeoutMs - quiet);
+    };
     const idle = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => fail(new StorageTimeoutError("download", timeoutMs, bucket, key)), timeoutMs);
+      lastChunk = performance.now();
+      timer ??= setTimeout(check, timeoutMs);
     };
     const body = meteredStream(
       new ProgressMeter(options.onProgress, length === undefined ? undefined : Number(length)),
@@ -351,8 +362,13 @@ export class ObjectStore {
     };
     options.signal?.addEventListener("abort", onAbort, { once: true });
     response.on("error", (error) => fail(translateS3Error(error, "download", bucket, key)));
-    response.on("pause", () => clearTimeout(timer));
-    response.on("resume", idle);
+    response.on("pause", () => {
+      paused = true;
+    });
+    response.on("resume", () => {
+      paused = false;
+      idle();
+    });
     body.on("close", () => {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);

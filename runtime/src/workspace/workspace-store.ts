@@ -92,9 +92,8 @@ export class WorkspaceStore {
   }
 
   async create(workspace: string, options: { author: string }): Promise<string> {
-    const root = await this.#writeCommit(workspace, {
+    const root = await this.#writeCommit(workspace, EMPTY, {
       parent: null,
-      manifest: await this.#writeManifest(workspace, EMPTY),
       author: options.author,
       message: "create workspace",
       time: new Date().toISOString(),
@@ -330,9 +329,8 @@ export class WorkspaceStore {
               ourCommitHint: hint,
               strategy: options.strategy ?? "fail",
             });
-      const id = await this.#writeCommit(workspace, {
+      const id = await this.#writeCommit(workspace, merged.manifest, {
         parent: head.commit,
-        manifest: await this.#writeManifest(workspace, merged.manifest),
         author: options.author,
         message: options.message,
         time: new Date().toISOString(),
@@ -434,17 +432,6 @@ export class WorkspaceStore {
     return `${this.#prefix(workspace)}blobs/${hash.slice(0, 2)}/${hash}`;
   }
 
-  async #writeManifest(workspace: string, manifest: Manifest): Promise<string> {
-    const text = serialize(manifest);
-    const id = sha256(text);
-    const key = `${this.#prefix(workspace)}manifests/${id}`;
-    // Written even when this process saw it before (another may have deleted the workspace since);
-    // no existence check first: a new manifest is new almost always.
-    await this.#store.putObject(this.#options.blobBucket, key, text, { contentType: "application/json" });
-    this.#manifests.set(key, manifest);
-    return id;
-  }
-
   async #readManifest(workspace: string, id: string): Promise<Manifest> {
     const key = `${this.#prefix(workspace)}manifests/${id}`;
     const cached = this.#manifests.get(key);
@@ -456,11 +443,32 @@ export class WorkspaceStore {
     return manifest;
   }
 
-  async #writeCommit(workspace: string, commit: Commit): Promise<string> {
+  /**
+   * Writes a manifest and the commit naming it side by side: both are immutable and named by
+   * their hash, and nothing refers to them until HEAD moves, after both landed. The manifest is
+   * written even when this process saw it before (another may have deleted the workspace since).
+   */
+  async #writeCommit(workspace: string, manifest: Manifest, meta: Omit<Commit, "manifest">): Promise<string> {
+    const manifestText = serialize(manifest);
+    const manifestKey = `${this.#prefix(workspace)}manifests/${sha256(manifestText)}`;
+    // Field order is part of the commit's bytes, hence of its id.
+    const commit: Commit = {
+      parent: meta.parent,
+      manifest: sha256(manifestText),
+      author: meta.author,
+      message: meta.message,
+      time: meta.time,
+    };
     const text = serialize(commit);
     const id = sha256(text);
     const key = `${this.#prefix(workspace)}commits/${id}`;
-    await this.#store.putObject(this.#options.blobBucket, key, text, { contentType: "application/json" });
+    await Promise.all([
+      this.#store.putObject(this.#options.blobBucket, manifestKey, manifestText, {
+        contentType: "application/json",
+      }),
+      this.#store.putObject(this.#options.blobBucket, key, text, { contentType: "application/json" }),
+    ]);
+    this.#manifests.set(manifestKey, manifest);
     this.#commits.set(key, commit);
     return id;
   }
