@@ -75,7 +75,13 @@ export async function scanDirectory(
     }
   }
   await inParallel(toHash, 16, async ({ full, path, mtimeMs, size }) => {
-    const sha256 = await hashFile(full, size);
+    let sha256: string;
+    try {
+      sha256 = await hashFile(full, size);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // removed while we looked
+      throw error;
+    }
     manifest[path] = { sha256, size };
     nextCache[path] = { mtimeMs, size, sha256 };
   });
