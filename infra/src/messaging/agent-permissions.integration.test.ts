@@ -5,6 +5,7 @@ import {
   listDeadLetters,
   messagingMetrics,
   NonRetryableError,
+  PublishAccessRefusedError,
   Publisher,
 } from "@aios/runtime/messaging";
 import { createTestVhost, managementRequest, type TestVhost } from "@aios/runtime/testing/broker";
@@ -34,9 +35,9 @@ describe("an agent's least-privilege RabbitMQ user, on the real broker", () => {
     topology = parseTopologySpec(`version: 1
 vhost: ${vhost.vhost}
 defaults: { queueType: classic, retryDelays: [100ms] }
-exchanges: [{ name: aios.tasks, type: topic }]
+exchanges: [{ name: aios.tasks, type: topic }, { name: aios.events, type: topic }]
 queues:
-  - { name: agents.coder, agentType: coder, bindings: [{ exchange: aios.tasks, routingKeys: ["coder.*"] }] }
+  - { name: agents.coder, agentType: coder, publishesTo: [aios.tasks], bindings: [{ exchange: aios.tasks, routingKeys: ["coder.*"] }] }
   - { name: agents.reviewer, agentType: reviewer, bindings: [{ exchange: aios.tasks, routingKeys: ["reviewer.*"] }] }
 `);
     // The platform declares the whole topology (aios topology apply, or Pulumi).
@@ -108,6 +109,19 @@ queues:
     for await (const letter of listDeadLetters("agents.coder", { connection, topology: view }))
       dead.push(letter);
     expect(dead.map((d) => [d.reason, d.originalRoutingKey])).toEqual([["non-retryable", "coder.implement"]]);
+  });
+
+  it("may not publish where its spec does not say: a typed error, and the next publish still goes out", async () => {
+    const connection = connect(agentTopology(topology, "coder"));
+    await connection.connect();
+    const publisher = new Publisher({ connection, metrics: false, timeoutMs: 5000 });
+    const refused = await publisher.publish("aios.events", "planner.done", {}).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PublishAccessRefusedError);
+    expect(refused).toMatchObject({ code: "MESSAGING_ACCESS_REFUSED", exchange: "aios.events" });
+    await expect(
+      publisher.publish("aios.tasks", "coder.implement", { poison: false }),
+    ).resolves.toHaveProperty("messageId");
+    await publisher.close();
   });
 
   it("is refused the shared exchanges with a typed error, and has no view for an unknown agent type", async () => {

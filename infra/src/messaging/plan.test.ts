@@ -1,4 +1,4 @@
-import { parseTopologySpec } from "@aios/runtime/topology";
+import { loadTopologySpec, parseTopologySpec } from "@aios/runtime/topology";
 import { describe, expect, it } from "vitest";
 import type { ResolvedTopology } from "@aios/runtime/topology";
 import { InfraPlanError } from "../errors.ts";
@@ -113,6 +113,19 @@ describe("topologyToResources", () => {
       },
       topicPermissions: [{ exchange: "aios.tasks", read: "^(coder\\.\\*|coder\\.\\*\\.\\*)$", write: ".*" }],
     });
+  });
+
+  it("lets an agent write only to the exchanges its queue's publishesTo names, when the spec says", async () => {
+    const topology = await loadTopologySpec("config/messaging.yaml");
+    const write = (agentType: string) =>
+      new RegExp(
+        topologyToResources(topology).users.find((u) => u.agentType === agentType)!.permissions.write,
+      );
+    expect(write("coder").test("aios.events")).toBe(true);
+    expect(write("coder").test("aios.tasks")).toBe(false);
+    expect(write("coder").test("aios.dead-letter")).toBe(true);
+    expect(write("planner").test("aios.tasks")).toBe(true);
+    expect(write("planner").test("aios.events")).toBe(false);
   });
 
   it("produces permission regexes that admit its own resources and refuse another agent's", () => {

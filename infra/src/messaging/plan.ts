@@ -176,8 +176,8 @@ export function topologyToResources(
  * One user per agent type, derived from its work queue plan:
  * - configure: its own queues only (work queue, retry tiers, DLQ — so the SDK may re-declare them
  *   idempotently) and server-named queues (health probe). Never the shared exchanges.
- * - write: the exchanges it may publish to — the domain exchanges (the spec does not say which
- *   agent publishes where, so all of them), the dead-letter exchange (the consumer dead-letters
+ * - write: the exchanges it may publish to — those its queue's `publishesTo` names (every domain
+ *   exchange when the spec does not say), the dead-letter exchange (the consumer dead-letters
  *   after the last retry), `amq.default` (retries are republished through the default exchange)
  *   — plus its own queues, which queue.bind checks as the binding's destination.
  * - read: its own queues (consume) and the exchanges its queues are bound from (queue.bind checks
@@ -216,7 +216,12 @@ function agentUsers(topology: ResolvedTopology): AgentUserResource[] {
       })),
       permissions: {
         configure: anyOf(ownQueues, [SERVER_NAMED]),
-        write: anyOf(["amq.default", ...domainExchanges, plan.deadLetterExchange, ...ownQueues]),
+        write: anyOf([
+          "amq.default",
+          ...(plan.publishesTo ?? domainExchanges),
+          plan.deadLetterExchange,
+          ...ownQueues,
+        ]),
         read: anyOf([...ownQueues, ...sourceExchanges, "amq.rabbitmq.reply-to"]),
       },
     };

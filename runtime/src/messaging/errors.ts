@@ -43,6 +43,15 @@ export class ExchangeNotFoundError extends MessagingError {
   }
 }
 
+/** The broker user may not publish to this exchange (its write permission does not cover it). */
+export class PublishAccessRefusedError extends MessagingError {
+  readonly exchange: string;
+  constructor(exchange: string, detail: string) {
+    super("MESSAGING_ACCESS_REFUSED", `not allowed to publish to exchange '${exchange}': ${detail}`);
+    this.exchange = exchange;
+  }
+}
+
 export class PublishNackedError extends MessagingError {
   constructor(exchange: string, routingKey: string) {
     super(

@@ -7,6 +7,7 @@ import {
   ExchangeNotFoundError,
   NotConnectedError,
   PublisherClosedError,
+  PublishAccessRefusedError,
   PublishFailedError,
   PublishNackedError,
   PublishTimeoutError,
@@ -307,14 +308,22 @@ export class Publisher {
     this.#channel = undefined;
     const error = this.#channelError;
     const missingExchange = error && /NOT_FOUND - no exchange '([^']*)'/.exec(error.message)?.[1];
+    const refusedExchange =
+      error && /ACCESS_REFUSED - (?:\w+ )?access to exchange '([^']*)'/.exec(error.message)?.[1];
     // Messages not confirmed on the dead channel go out again on the next one, except those
-    // addressed to an exchange that does not exist: they fail.
+    // addressed to an exchange that does not exist or that this user may not write to: they fail.
     const unconfirmed = [...this.#inFlight];
     this.#inFlight.clear();
     const retry: Pending[] = [];
     for (const pending of unconfirmed) {
       if (missingExchange !== undefined && missingExchange === pending.exchange) {
         this.#settle(pending, new ExchangeNotFoundError(pending.exchange, error?.message ?? ""), "failed");
+      } else if (refusedExchange !== undefined && refusedExchange === pending.exchange) {
+        this.#settle(
+          pending,
+          new PublishAccessRefusedError(pending.exchange, error?.message ?? ""),
+          "failed",
+        );
       } else if (pending.attempts >= (this.#options.maxAttempts ?? 5)) {
         this.#settle(
           pending,

@@ -39,8 +39,8 @@ export function renderTopologyDocs(topology: ResolvedTopology, options: { source
   }
   lines.push("", "## Work queues", "");
   lines.push(
-    "| queue | agent type | type | routing keys | retries | dead letters |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| queue | agent type | type | routing keys | retries | dead letters | publishes to |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
   );
   for (const plan of topology.workQueues) {
     const keys = plan.bindings.map((b) => `\`${b.exchange}\`: \`${b.routingKey}\``).join("<br>");
@@ -48,8 +48,9 @@ export function renderTopologyDocs(topology: ResolvedTopology, options: { source
     const dead = plan.deadLetterQueue
       ? `\`${plan.deadLetterQueue}\``
       : `\`${plan.deadLetterExchange}\` / \`${plan.deadLetterRoutingKey}\``;
+    const publishes = plan.publishesTo?.map((e) => `\`${e}\``).join(", ") ?? "any exchange";
     lines.push(
-      `| \`${plan.queue}\` | ${plan.agentType} | ${plan.queueType} | ${keys} | ${retries} | ${dead} |`,
+      `| \`${plan.queue}\` | ${plan.agentType} | ${plan.queueType} | ${keys} | ${retries} | ${dead} | ${publishes} |`,
     );
   }
   lines.push(

@@ -65,6 +65,12 @@ describe("a spec with a bad value", () => {
     );
   });
 
+  it("rejects publishesTo naming an exchange the spec does not declare", () => {
+    const error = specError(base(`${coder}    publishesTo: [aios.tasks, aios.nowhere]\n`));
+    expect(error.path).toBe("queues[0].publishesTo[1]");
+    expect(error.message).toContain("unknown exchange 'aios.nowhere' (declared: aios.tasks)");
+  });
+
   it("rejects a TTL of the wrong type", () => {
     const error = specError(base(`${coder}    messageTtl: soon\n`));
     expect(error.path).toBe("queues[0].messageTtl");

@@ -42,6 +42,8 @@ export interface WorkQueuePlan {
   readonly queueType: "classic" | "quorum";
   /** Every exchange/routing-key pair the queue is bound with. */
   readonly bindings: readonly { readonly exchange: string; readonly routingKey: string }[];
+  /** The exchanges its agents publish to, when the spec says; undefined: any declared exchange. */
+  readonly publishesTo?: readonly string[];
   readonly deadLetterExchange: string;
   readonly deadLetterRoutingKey: string;
   /** The queue dead letters land in, or undefined when `deadLetter` points somewhere custom. */

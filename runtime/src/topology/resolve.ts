@@ -89,6 +89,7 @@ export function resolveTopology(spec: TopologySpec, overrides: TopologyOverrides
       agentType: queue.agentType,
       queueType,
       bindings: queueBindings,
+      ...(queue.publishesTo === undefined ? {} : { publishesTo: queue.publishesTo }),
       deadLetterExchange,
       deadLetterRoutingKey,
       deadLetterQueue,

@@ -53,6 +53,11 @@ export const QueueSpecSchema = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9-]*$/, "expected a lower-case agent type like coder or code-reviewer"),
   description: z.string().optional(),
   bindings: z.array(BindingSpecSchema).min(1),
+  /**
+   * The exchanges agents of this type publish to. Given, their broker user may write only there
+   * (and to the dead-letter and default exchanges); absent, to every declared exchange.
+   */
+  publishesTo: z.array(name).min(1).optional(),
   queueType: queueType.optional(),
   messageTtl: duration.optional(),
   maxPriority: z.number().int().min(1).max(255).optional(),

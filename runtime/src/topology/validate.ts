@@ -65,6 +65,14 @@ export function validateTopology(spec: TopologySpec, overrides: TopologyOverride
     if (!queue.deadLetter)
       claim(deadLetterQueueName(queue.name), at("name"), `dead-letter queue of '${queue.name}'`);
 
+    queue.publishesTo?.forEach((exchange, p) => {
+      if (!exchangeTypes.has(exchange) || exchange === spec.deadLetterExchange) {
+        issues.push({
+          path: at("publishesTo", p),
+          message: `unknown exchange '${exchange}' (declared: ${spec.exchanges.map((e) => e.name).join(", ")})`,
+        });
+      }
+    });
     queue.bindings.forEach((binding, b) => {
       if (!exchangeTypes.has(binding.exchange) || binding.exchange === spec.deadLetterExchange) {
         issues.push({
