@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testObjectStore } from "../../testing/s3.ts";
 import { createTestWorkspaceStore } from "../../testing/workspace.ts";
 import { ConflictError, TooManyDeletesError } from "../errors.ts";
+import { WorkspaceStore } from "../workspace-store.ts";
 import { pullDirectory, pushDirectory, syncDirectory } from "./sync.ts";
 
 describe("syncing a directory with a workspace", () => {
@@ -89,6 +90,37 @@ describe("syncing a directory with a workspace", () => {
       TooManyDeletesError,
     );
     expect(await workspaces.listFiles(ws)).toHaveLength(30);
+  });
+
+  it("does not delete, at the next two-way sync, a file another writer committed while this one synced", async () => {
+    const ws = env.newId();
+    await env.workspaces.create(ws, { author: "t" });
+    const dir = join(root, "late");
+    await tree(dir, { "mine.md": "m" });
+    // Another writer's commit lands between this sync's plan and its commit, which is rebased onto it.
+    let raced = false;
+    class RacedStore extends WorkspaceStore {
+      override async commit(...args: Parameters<WorkspaceStore["commit"]>) {
+        if (!raced) {
+          raced = true;
+          await env.workspaces.commit(
+            args[0],
+            { put: { "late.md": "theirs" } },
+            { author: "other", message: "meanwhile" },
+          );
+        }
+        return super.commit(...args);
+      }
+    }
+    const racedStore = new RacedStore({ store, blobBucket: env.buckets.blobs, refBucket: env.buckets.refs });
+    await syncDirectory(racedStore, ws, dir);
+    const paths = async () => (await env.workspaces.listFiles(ws)).map((f) => f.path).sort();
+    expect(await paths()).toEqual(["late.md", "mine.md"]);
+
+    const next = await syncDirectory(env.workspaces, ws, dir);
+    expect(next.plan).toMatchObject({ download: ["late.md"], deleteRemote: [] });
+    expect(await readFile(join(dir, "late.md"), "utf8")).toBe("theirs");
+    expect(await paths()).toEqual(["late.md", "mine.md"]);
   });
 
   it("syncs both ways and handles a file changed on both sides by strategy", async () => {

@@ -45,9 +45,9 @@ function guardDeletes(plan: SyncPlan, maxDelete: number): void {
   if (deletes > maxDelete) throw new TooManyDeletesError(deletes, maxDelete);
 }
 
-/** What a sync wrote into or removed from the directory, with the hash of each written file. */
+/** What a sync wrote into or removed from the directory, with the entry of each written file. */
 interface LocalWrites {
-  readonly written: Map<string, string>;
+  readonly written: Map<string, FileEntry>;
   readonly removed: string[];
 }
 
@@ -122,7 +122,7 @@ async function execute(
     const contents = await workspaces.readPacked(workspace, pack, files);
     for (const [path, content] of contents) {
       await writeAtomically(localPath(dir, path), content);
-      writes.written.set(path, (remote[path] as FileEntry).sha256);
+      writes.written.set(path, remote[path] as FileEntry);
       tick(path);
     }
   });
@@ -131,7 +131,7 @@ async function execute(
       localPath(dir, path),
       await workspaces.openFile(workspace, remote[path] as FileEntry),
     );
-    writes.written.set(path, (remote[path] as FileEntry).sha256);
+    writes.written.set(path, remote[path] as FileEntry);
     tick(path);
   });
   for (const path of plan.deleteLocal) {
@@ -153,24 +153,32 @@ async function execute(
 }
 
 /**
- * Records what was synced: the workspace head and, as the hash cache, the scan made before the
- * sync updated with the files it wrote or removed (no second walk of the directory).
+ * Records what was synced: the workspace head; as the base of the next two-way sync, what the
+ * directory now holds (its scan, with the files the sync wrote or removed) — not the head's
+ * manifest, which may hold files another writer committed meanwhile that this directory never
+ * received (taken as the base, they would look deleted here and be deleted there next time);
+ * and, as the hash cache, the scan updated the same way (no second walk of the directory).
  */
 async function finish(
   workspaces: WorkspaceStore,
   workspace: string,
   dir: string,
-  scanned: SyncState["cache"],
+  scanned: { readonly manifest: Manifest; readonly cache: SyncState["cache"] },
   writes: LocalWrites,
 ): Promise<void> {
   const { commit } = await workspaces.head(workspace);
-  const cache = { ...scanned };
-  for (const path of writes.removed) delete cache[path];
-  await inParallel([...writes.written], 16, async ([path, sha256]) => {
+  const manifest: Record<string, FileEntry> = { ...scanned.manifest };
+  const cache = { ...scanned.cache };
+  for (const path of writes.removed) {
+    delete manifest[path];
+    delete cache[path];
+  }
+  await inParallel([...writes.written], 16, async ([path, entry]) => {
     const info = await stat(localPath(dir, path));
-    cache[path] = { mtimeMs: info.mtimeMs, size: info.size, sha256 };
+    manifest[path] = { sha256: entry.sha256, size: entry.size };
+    cache[path] = { mtimeMs: info.mtimeMs, size: info.size, sha256: entry.sha256 };
   });
-  await writeState(dir, { workspace, commit, manifest: await workspaces.manifest(workspace, commit), cache });
+  await writeState(dir, { workspace, commit, manifest, cache });
 }
 
 /** Both sides as they are now: the directory (hashes cached), the workspace head and its files. */
@@ -196,7 +204,7 @@ async function oneWay(
   if (options.dryRun) return { plan, commit: undefined };
   const writes: LocalWrites = { written: new Map(), removed: [] };
   const commit = await execute(workspaces, workspace, dir, writes, plan, local, remote, head, options);
-  await finish(workspaces, workspace, dir, cache, writes);
+  await finish(workspaces, workspace, dir, { manifest: local, cache }, writes);
   return { plan, commit };
 }
 
@@ -275,6 +283,6 @@ export async function syncDirectory(
     head,
     options,
   );
-  await finish(workspaces, workspace, dir, cache, writes);
+  await finish(workspaces, workspace, dir, { manifest: local, cache }, writes);
   return { plan, commit };
 }
