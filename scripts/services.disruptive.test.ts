@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
-import { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readEnv, requireS3Credentials } from "../runtime/src/env.ts";
+import { readEnv } from "../runtime/src/env.ts";
+import { testS3Client } from "../runtime/src/testing/s3.ts";
 
 // Stops and restarts the shared S3 gateway (`down rgw` / `up rgw`): the contract the storage tests
 // rely on when they kill the gateway mid-upload. Runs after every other test, alone (vitest
@@ -13,17 +13,7 @@ const env = readEnv();
 const script = new URL("./services.sh", import.meta.url).pathname;
 
 describe("scripts/services.sh down rgw / up rgw", () => {
-  const { accessKey, secretKey } = requireS3Credentials(env);
-  const endpoint = new URL(env.AIOS_S3_ENDPOINT);
-  const client = new Client({
-    endPoint: endpoint.hostname,
-    port: Number(endpoint.port),
-    useSSL: endpoint.protocol === "https:",
-    accessKey,
-    secretKey,
-    region: env.AIOS_S3_REGION,
-    pathStyle: true,
-  });
+  const client = testS3Client();
   const bucket = `services-restart-${randomUUID().slice(0, 8)}`;
   const body = `survives ${randomUUID()}`;
 

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import amqp from "amqplib";
-import { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readEnv, requireS3Credentials } from "../runtime/src/env.ts";
+import { testS3Client } from "../runtime/src/testing/s3.ts";
 import { registerScrapeTarget } from "../runtime/src/metrics/index.ts";
 import { createTestVhost, type TestVhost } from "../runtime/src/testing/broker.ts";
 
@@ -151,16 +151,7 @@ describe("RabbitMQ started by scripts/services.sh", () => {
 
 describe("the S3 gateway started by scripts/services.sh", () => {
   const { accessKey, secretKey } = requireS3Credentials(env);
-  const endpoint = new URL(env.AIOS_S3_ENDPOINT);
-  const client = new Client({
-    endPoint: endpoint.hostname,
-    port: Number(endpoint.port),
-    useSSL: endpoint.protocol === "https:",
-    accessKey,
-    secretKey,
-    region: env.AIOS_S3_REGION,
-    pathStyle: true,
-  });
+  const client = testS3Client();
   const bucket = `services-${randomUUID().slice(0, 8)}`;
   const key = "wiring/hello.txt";
   // AWS_CA_BUNDLE (set on some machines) breaks rclone with LoadCustomCABundleError; the endpoint is http.

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { Client } from "minio";
 import { readEnv, requireS3Credentials } from "../env.ts";
 import { ObjectStore, type ObjectStoreOptions } from "../storage/index.ts";
 
@@ -10,6 +11,22 @@ export function testObjectStore(options: Partial<ObjectStoreOptions> = {}): Obje
     region: env.AIOS_S3_REGION,
     ...requireS3Credentials(env),
     ...options,
+  });
+}
+
+/** A plain minio-js client on the same gateway, for tests of the services themselves (not the SDK). */
+export function testS3Client(): Client {
+  const env = readEnv();
+  const { accessKey, secretKey } = requireS3Credentials(env);
+  const endpoint = new URL(env.AIOS_S3_ENDPOINT);
+  return new Client({
+    endPoint: endpoint.hostname,
+    port: Number(endpoint.port),
+    useSSL: endpoint.protocol === "https:",
+    accessKey,
+    secretKey,
+    region: env.AIOS_S3_REGION,
+    pathStyle: true,
   });
 }
 
