@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { coveringRange, encodePack, groupIntoPacks, PACK_MAX_BYTES } from "./packs.ts";
+import {
+  coveringRange,
+  encodePack,
+  groupIntoPacks,
+  PACK_FILE_MAX_BYTES,
+  PACK_MAX_BYTES,
+  planUploads,
+} from "./packs.ts";
 
 const files = (count: number, size: number) => Array.from({ length: count }, (_, i) => ({ id: i, size }));
 
@@ -54,5 +61,29 @@ describe("coveringRange", () => {
         { offset: 50, size: 60 },
       ]),
     ).toEqual({ offset: 20, length: 90 });
+  });
+});
+
+describe("planUploads", () => {
+  it("reuses what the workspace holds, packs small files and leaves large ones alone", () => {
+    const big = PACK_FILE_MAX_BYTES + 1;
+    const plan = planUploads(
+      [
+        { path: "same.md", sha256: "held", size: 10 },
+        { path: "a.md", sha256: "a", size: 10 },
+        { path: "b.md", sha256: "b", size: PACK_FILE_MAX_BYTES },
+        { path: "big.bin", sha256: "big", size: big },
+      ],
+      { "old/place.md": { sha256: "held", size: 10, pack: "p", offset: 4 } },
+      4,
+    );
+    expect(plan.reused).toEqual([
+      [
+        { path: "same.md", sha256: "held", size: 10 },
+        { sha256: "held", size: 10, pack: "p", offset: 4 },
+      ],
+    ]);
+    expect(plan.packs.flat().map((f) => f.path)).toEqual(["a.md", "b.md"]);
+    expect(plan.alone.map((f) => f.path)).toEqual(["big.bin"]);
   });
 });

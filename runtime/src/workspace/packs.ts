@@ -6,6 +6,8 @@
  * objects, uploaded in parallel parts.
  */
 
+import type { FileEntry, Manifest } from "./manifest.ts";
+
 /** Files up to this size go into packs; larger ones are objects of their own. */
 export const PACK_FILE_MAX_BYTES = 256 * 1024;
 /** A pack never grows past this (unless one file alone is larger, which PACK_FILE_MAX_BYTES forbids). */
@@ -42,6 +44,34 @@ export function groupIntoPacks<T extends Sized>(items: readonly T[], parallelism
   }
   if (current.length > 0) packs.push(current);
   return packs;
+}
+
+export interface UploadPlan<T> {
+  /** Content the workspace already holds: referenced again, not uploaded. */
+  readonly reused: readonly (readonly [T, FileEntry])[];
+  /** Small files, grouped into packs. */
+  readonly packs: readonly T[][];
+  /** Large files, each an object of its own. */
+  readonly alone: readonly T[];
+}
+
+/** How a commit stores what it puts: reuse what `existing` holds, pack small files, large ones alone. */
+export function planUploads<T extends { readonly sha256: string; readonly size: number }>(
+  items: readonly T[],
+  existing: Manifest,
+  parallelism: number,
+): UploadPlan<T> {
+  const known = new Map(Object.values(existing).map((entry) => [entry.sha256, entry]));
+  const reused: (readonly [T, FileEntry])[] = [];
+  const small: T[] = [];
+  const alone: T[] = [];
+  for (const item of items) {
+    const entry = known.get(item.sha256);
+    if (entry) reused.push([item, entry]);
+    else if (item.size <= PACK_FILE_MAX_BYTES) small.push(item);
+    else alone.push(item);
+  }
+  return { reused, packs: groupIntoPacks(small, parallelism), alone };
 }
 
 /** The pack's bytes and where each distinct content starts in it (same content stored once). */

@@ -23,7 +23,7 @@ import {
   sha256,
 } from "./manifest.ts";
 import { type ConflictStrategy, mergeChanges } from "./merge.ts";
-import { coveringRange, encodePack, groupIntoPacks, PACK_FILE_MAX_BYTES } from "./packs.ts";
+import { coveringRange, encodePack, planUploads } from "./packs.ts";
 import { LruCache } from "./lru-cache.ts";
 import { inParallel } from "./parallel.ts";
 import { validatePath, validateWorkspaceId } from "./paths.ts";
@@ -396,30 +396,25 @@ export class WorkspaceStore {
     changes: Readonly<Record<string, FileContent | FileEntry>>,
     base: Manifest,
   ): Promise<Record<string, FileEntry>> {
-    const known = new Map(Object.values(base).map((entry) => [entry.sha256, entry]));
     const put: Record<string, FileEntry> = {};
-    const small: { path: string; sha256: string; size: number; body: Buffer }[] = [];
-    const large: [string, Buffer][] = [];
+    const contents: { path: string; sha256: string; size: number; body: Buffer }[] = [];
     for (const [path, content] of Object.entries(changes)) {
       if (isEntry(content)) {
         put[path] = content;
         continue;
       }
       const body = Buffer.isBuffer(content) ? content : Buffer.from(content);
-      const hash = sha256(body);
-      const existing = known.get(hash);
-      if (existing) put[path] = existing;
-      else if (body.length <= PACK_FILE_MAX_BYTES)
-        small.push({ path, sha256: hash, size: body.length, body });
-      else large.push([path, body]);
+      contents.push({ path, sha256: sha256(body), size: body.length, body });
     }
     const concurrency = this.#options.concurrency ?? 16;
-    await inParallel(groupIntoPacks(small, concurrency), concurrency, async (files) => {
+    const plan = planUploads(contents, base, concurrency);
+    for (const [file, entry] of plan.reused) put[file.path] = entry;
+    await inParallel(plan.packs, concurrency, async (files) => {
       const entries = await this.putPack(workspace, files);
       for (const file of files) put[file.path] = entries.get(file.sha256) as FileEntry;
     });
-    await inParallel(large, concurrency, async ([path, body]) => {
-      put[path] = await this.putBlob(workspace, body);
+    await inParallel(plan.alone, concurrency, async (file) => {
+      put[file.path] = await this.putBlob(workspace, file.body, { sha256: file.sha256, size: file.size });
     });
     return put;
   }

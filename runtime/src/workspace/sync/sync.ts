@@ -3,7 +3,7 @@ import { readFile, stat } from "node:fs/promises";
 import { ConflictError, TooManyDeletesError } from "../errors.ts";
 import { conflictCopyPath, type FileEntry, type Manifest, sha256 } from "../manifest.ts";
 import type { ConflictStrategy } from "../merge.ts";
-import { groupIntoPacks, PACK_FILE_MAX_BYTES } from "../packs.ts";
+import { planUploads } from "../packs.ts";
 import { inParallel } from "../parallel.ts";
 import type { WorkspaceStore } from "../workspace-store.ts";
 import {
@@ -70,24 +70,17 @@ async function execute(
 
   const put: Record<string, FileEntry> = {};
   const target = (path: string) => renames[path] ?? path;
-  // Content the workspace already holds is referenced again, not uploaded.
-  const known = new Map(Object.values(remote).map((entry) => [entry.sha256, entry]));
-  const small: string[] = [];
-  const large: string[] = [];
-  for (const path of plan.upload) {
-    const entry = local[path] as FileEntry;
-    const existing = known.get(entry.sha256);
-    if (existing) {
-      put[target(path)] = existing;
-      tick(path);
-    } else if (entry.size <= PACK_FILE_MAX_BYTES) small.push(path);
-    else large.push(path);
-  }
-  const packs = groupIntoPacks(
-    small.map((path) => ({ path, size: (local[path] as FileEntry).size })),
+  const uploads = planUploads(
+    plan.upload.map((path) => ({ path, ...(local[path] as FileEntry) })),
+    remote,
     concurrency,
   );
-  await inParallel(packs, concurrency, async (pack) => {
+  for (const [{ path }, entry] of uploads.reused) {
+    put[target(path)] = entry;
+    tick(path);
+  }
+  const large = uploads.alone.map(({ path }) => path);
+  await inParallel(uploads.packs, concurrency, async (pack) => {
     // Hashed again as read: a file changed since the scan is committed as it was uploaded.
     const files = await Promise.all(
       pack.map(async ({ path }) => {
