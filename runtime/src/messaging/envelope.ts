@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { MessageTooLargeError, SchemaValidationError, SerializationError } from "./errors.ts";
+import { utf8Concat } from "./utf8-slab.ts";
 
 /**
  * Every message body is a versioned JSON envelope, so a consumer can tell a message it cannot
@@ -46,37 +47,39 @@ export function encodeEnvelope<T>(
     const result = options.schema.safeParse(data);
     if (!result.success) throw new SchemaValidationError(options.type, zodIssues(result.error));
   }
-  const envelope: Envelope<T> = {
-    v: 1,
-    id: options.id ?? randomUUID(),
-    type: options.type,
-    time: isoNow(),
-    ...(options.source === undefined ? {} : { source: options.source }),
-    data,
-  };
-  let json: string;
+  const envelope: Envelope<T> =
+    options.source === undefined
+      ? { v: 1, id: options.id ?? randomUUID(), type: options.type, time: isoNow(), data }
+      : {
+          v: 1,
+          id: options.id ?? randomUUID(),
+          type: options.type,
+          time: isoNow(),
+          source: options.source,
+          data,
+        };
+  let payload: string | undefined;
   try {
-    // Written out rather than JSON.stringify(envelope): this runs for every message, and only
-    // the payload needs the general serializer.
-    const payload = JSON.stringify(data) as string | undefined;
-    if (payload === undefined) throw new TypeError(`${typeof data} is not a JSON value`);
-    json =
-      `{"v":1,"id":${JSON.stringify(envelope.id)},"type":${JSON.stringify(envelope.type)},"time":"${envelope.time}"` +
-      `${envelope.source === undefined ? "" : `,"source":${JSON.stringify(envelope.source)}`},"data":${payload}}`;
+    payload = JSON.stringify(data) as string | undefined;
   } catch (error) {
     // BigInt and circular structures land here; say which, not just "TypeError".
-    const reason = (error as Error).message;
-    throw new SerializationError(
-      `payload of message type '${options.type}' cannot be serialized to JSON: ${reason}`,
-      {
-        cause: error,
-      },
-    );
+    throw serializationError(options.type, (error as Error).message, error);
   }
-  const body = Buffer.from(json);
+  if (payload === undefined) throw serializationError(options.type, `${typeof data} is not a JSON value`);
+  // Only the payload needs the general serializer; the envelope around it is written out.
+  const head =
+    `{"v":1,"id":${JSON.stringify(envelope.id)},"type":${JSON.stringify(envelope.type)},"time":"${envelope.time}"` +
+    `${envelope.source === undefined ? "" : `,"source":${JSON.stringify(envelope.source)}`},"data":`;
+  const body = utf8Concat(head, payload, "}");
   const limit = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (body.length > limit) throw new MessageTooLargeError(body.length, limit);
   return { envelope, body };
+}
+
+function serializationError(type: string, reason: string, cause?: unknown): SerializationError {
+  return new SerializationError(`payload of message type '${type}' cannot be serialized to JSON: ${reason}`, {
+    cause,
+  });
 }
 
 let isoMs = 0;

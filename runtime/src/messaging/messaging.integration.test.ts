@@ -282,6 +282,27 @@ describe("publishing and consuming on a real broker", () => {
     expect(text).toContain("aios_handler_duration_seconds_bucket");
   });
 
+  it("counts every confirmed publish exactly, by the time publish() resolved", async () => {
+    const own = new Registry();
+    const counting = new Publisher({ connection, metrics: messagingMetrics(own) });
+    const confirmed = async () => /outcome="confirmed"\} (\d+)/.exec(await own.metrics())?.[1] ?? "none";
+    await counting.publish("aios.tasks", "reviewer.review", { n: 0 });
+    expect(await confirmed()).toBe("1");
+    await Promise.all(
+      Array.from({ length: 40 }, (_, n) => counting.publish("aios.tasks", "reviewer.review", { n })),
+    );
+    await counting.publishMany(
+      Array.from({ length: 59 }, (_, n) => ({
+        exchange: "aios.tasks",
+        routingKey: "reviewer.review",
+        data: { n },
+      })),
+    );
+    expect(await confirmed()).toBe("100");
+    await counting.close();
+    expect(await drain("agents.reviewer")).toHaveLength(100);
+  });
+
   it("stop() lets running handlers finish and requeues what it had to interrupt", async () => {
     const started: string[] = [];
     const finished: string[] = [];

@@ -75,6 +75,13 @@ export interface OutgoingMessage<T = unknown> {
   readonly options?: PublishOptions;
 }
 
+interface ExchangeMetrics {
+  readonly confirmSeconds: { observe(seconds: number): void };
+  published(outcome: string): { inc(amount?: number): void };
+  /** Confirms not yet added to the counter (see #countConfirmed). */
+  confirmedUncounted: number;
+}
+
 interface Pending {
   readonly exchange: string;
   readonly routingKey: string;
@@ -157,12 +164,12 @@ export class Publisher {
       persistent: options.persistent ?? true,
       contentType: ENVELOPE_CONTENT_TYPE,
       messageId: encoded.envelope.id,
-      ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
-      ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
-      ...(options.priority === undefined ? {} : { priority: options.priority }),
-      ...(options.expirationMs === undefined ? {} : { expiration: String(options.expirationMs) }),
-      ...(options.headers === undefined ? {} : { headers: { ...options.headers } }),
     };
+    if (options.correlationId !== undefined) properties.correlationId = options.correlationId;
+    if (options.replyTo !== undefined) properties.replyTo = options.replyTo;
+    if (options.priority !== undefined) properties.priority = options.priority;
+    if (options.expirationMs !== undefined) properties.expiration = String(options.expirationMs);
+    if (options.headers !== undefined) properties.headers = { ...options.headers };
     return { body: encoded.body, properties };
   }
 
@@ -399,8 +406,8 @@ export class Publisher {
       return;
     }
     this.#inFlight.delete(pending);
-    this.#confirmTimer(pending.exchange)?.observe((performance.now() - pending.sentAt) / 1000);
-    const returned = this.#returned.get(pending.messageId);
+    this.#metricsOf(pending.exchange)?.confirmSeconds.observe((performance.now() - pending.sentAt) / 1000);
+    const returned = this.#returned.size === 0 ? undefined : this.#returned.get(pending.messageId);
     if (returned !== undefined) {
       this.#returned.delete(pending.messageId);
       this.#settle(
@@ -420,34 +427,58 @@ export class Publisher {
     if (pending.settled) return;
     pending.settled = true;
     this.#inFlight.delete(pending);
-    if (outcome) this.#publishedCounter(pending.exchange, outcome)?.inc();
+    if (outcome === "confirmed") this.#countConfirmed(pending.exchange);
+    else if (outcome) this.#metricsOf(pending.exchange)?.published(outcome).inc();
     if (error) pending.reject(error);
     else pending.resolve({ messageId: pending.messageId });
   }
 
-  // Label lookups hash their arguments on every call; per-message metrics reuse the children.
-  readonly #timers = new Map<string, { observe(value: number): void }>();
-  readonly #counters = new Map<string, { inc(): void }>();
+  // Label lookups hash their arguments on every call; per-message metrics reuse the children,
+  // found with one map lookup per message.
+  readonly #exchangeMetrics = new Map<string, ExchangeMetrics>();
+  #countScheduled = false;
 
-  #confirmTimer(exchange: string): { observe(value: number): void } | undefined {
-    if (!this.#metrics) return undefined;
-    let timer = this.#timers.get(exchange);
-    if (!timer) {
-      timer = this.#metrics.publishConfirmSeconds.labels({ exchange });
-      this.#timers.set(exchange, timer);
-    }
-    return timer;
+  /**
+   * Confirms arrive in bursts (one broker ack covers many messages); they are added to the
+   * counter once per burst, which at thousands a second saves half a microsecond a message.
+   */
+  #countConfirmed(exchange: string): void {
+    const metrics = this.#metricsOf(exchange);
+    if (!metrics) return;
+    metrics.confirmedUncounted++;
+    if (this.#countScheduled) return;
+    this.#countScheduled = true;
+    queueMicrotask(() => {
+      this.#countScheduled = false;
+      for (const children of this.#exchangeMetrics.values()) {
+        if (children.confirmedUncounted === 0) continue;
+        children.published("confirmed").inc(children.confirmedUncounted);
+        children.confirmedUncounted = 0;
+      }
+    });
   }
 
-  #publishedCounter(exchange: string, outcome: string): { inc(): void } | undefined {
-    if (!this.#metrics) return undefined;
-    const key = `${exchange}\u0000${outcome}`;
-    let counter = this.#counters.get(key);
-    if (!counter) {
-      counter = this.#metrics.published.labels({ exchange, outcome });
-      this.#counters.set(key, counter);
+  #metricsOf(exchange: string): ExchangeMetrics | undefined {
+    const metrics = this.#metrics;
+    if (!metrics) return undefined;
+    let children = this.#exchangeMetrics.get(exchange);
+    if (!children) {
+      const outcomes = new Map<string, { inc(amount?: number): void }>();
+      children = {
+        confirmSeconds: metrics.publishConfirmSeconds.labels({ exchange }),
+        published(outcome) {
+          let counter = outcomes.get(outcome);
+          if (!counter) {
+            counter = metrics.published.labels({ exchange, outcome });
+            outcomes.set(outcome, counter);
+          }
+          return counter;
+        },
+        confirmedUncounted: 0,
+      };
+      this.#exchangeMetrics.set(exchange, children);
     }
-    return counter;
+    return children;
   }
 
   #expire(): void {
