@@ -47,17 +47,11 @@ export function encodeEnvelope<T>(
     const result = options.schema.safeParse(data);
     if (!result.success) throw new SchemaValidationError(options.type, zodIssues(result.error));
   }
+  const id = options.id ?? randomUUID();
+  const time = isoNow();
+  const { type, source } = options;
   const envelope: Envelope<T> =
-    options.source === undefined
-      ? { v: 1, id: options.id ?? randomUUID(), type: options.type, time: isoNow(), data }
-      : {
-          v: 1,
-          id: options.id ?? randomUUID(),
-          type: options.type,
-          time: isoNow(),
-          source: options.source,
-          data,
-        };
+    source === undefined ? { v: 1, id, type, time, data } : { v: 1, id, type, time, source, data };
   let payload: string | undefined;
   try {
     payload = JSON.stringify(data) as string | undefined;

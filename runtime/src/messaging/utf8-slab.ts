@@ -2,7 +2,7 @@
  * Message bodies are written into shared 64 KiB slabs instead of a Buffer.from() each: one
  * allocation per ~50 messages of 1 KiB rather than one per seven (Node's 8 KiB pool), and the
  * envelope's parts are written one after the other, never joined into a string first. At
- * thousands of messages a second that is about 2 µs of CPU a message, which on a machine the
+ * thousands of messages a second that is 1–2 µs of CPU a message, which on a machine the
  * broker shares is throughput.
  *
  * A slice keeps its slab alive as long as it is referenced, like a slice of Node's own pool;
