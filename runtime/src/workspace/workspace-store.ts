@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
+import type { Registry } from "prom-client";
 import {
   createSnapshot,
   type ObjectStore,
@@ -25,6 +26,7 @@ import {
 import { type ConflictStrategy, mergeChanges } from "./merge.ts";
 import { coveringRange, encodePack, planUploads } from "./packs.ts";
 import { LruCache } from "./lru-cache.ts";
+import { recordOperation, type WorkspaceMetrics, workspaceMetrics } from "./metrics.ts";
 import { inParallel } from "./parallel.ts";
 import { validatePath, validateWorkspaceId } from "./paths.ts";
 
@@ -37,6 +39,8 @@ export interface WorkspaceStoreOptions {
   readonly backupBucket?: string;
   /** Blobs and packs uploaded at once by a commit. Default 16. */
   readonly concurrency?: number;
+  /** Where operations are counted and timed (`aios_workspace_*`); false turns that off. Default: the process registry. */
+  readonly metrics?: Registry | false;
 }
 
 export interface CommitOptions {
@@ -72,6 +76,8 @@ const EMPTY: Manifest = {};
 export class WorkspaceStore {
   readonly #store: ObjectStore;
   readonly #options: WorkspaceStoreOptions;
+  /** @internal Read by this room's sync functions, so they record into the same registry. */
+  readonly metrics: WorkspaceMetrics | undefined;
 
   // Commits and manifests are immutable and named by their hash, so a copy read (or written)
   // once stays right forever: later reads of HEAD's manifest cost no request.
@@ -81,6 +87,7 @@ export class WorkspaceStore {
   constructor(options: WorkspaceStoreOptions) {
     this.#store = options.store;
     this.#options = options;
+    this.metrics = options.metrics === false ? undefined : workspaceMetrics(options.metrics);
   }
 
   #prefix(workspace: string): string {
@@ -299,6 +306,17 @@ export class WorkspaceStore {
    * ones follow `strategy` (default: ConflictError naming the paths).
    */
   async commit(
+    workspace: string,
+    changes: {
+      readonly put?: Readonly<Record<string, FileContent | FileEntry>>;
+      readonly delete?: readonly string[];
+    },
+    options: CommitOptions,
+  ): Promise<CommitResult> {
+    return recordOperation(this.metrics, "commit", () => this.#commit(workspace, changes, options));
+  }
+
+  async #commit(
     workspace: string,
     changes: {
       readonly put?: Readonly<Record<string, FileContent | FileEntry>>;

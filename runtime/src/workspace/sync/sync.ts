@@ -4,6 +4,7 @@ import { ConflictError, TooManyDeletesError } from "../errors.ts";
 import { conflictCopyPath, type FileEntry, type Manifest, sha256 } from "../manifest.ts";
 import type { ConflictStrategy } from "../merge.ts";
 import { planUploads } from "../packs.ts";
+import { recordOperation, recordSyncPlan } from "../metrics.ts";
 import { inParallel } from "../parallel.ts";
 import type { WorkspaceStore } from "../workspace-store.ts";
 import {
@@ -198,6 +199,7 @@ async function oneWay(
   const writes: LocalWrites = { written: new Map(), removed: [] };
   const commit = await execute(workspaces, workspace, dir, writes, plan, local, remote, head, options);
   await finish(workspaces, workspace, dir, { manifest: local, cache }, writes);
+  recordSyncPlan(workspaces.metrics, plan);
   return { plan, commit };
 }
 
@@ -208,7 +210,9 @@ export function pushDirectory(
   dir: string,
   options: SyncOptions = {},
 ): Promise<SyncResult> {
-  return oneWay(workspaces, workspace, dir, options, planPush);
+  return recordOperation(workspaces.metrics, "push", () =>
+    oneWay(workspaces, workspace, dir, options, planPush),
+  );
 }
 
 /** Makes the directory equal to the workspace (files written atomically). */
@@ -218,15 +222,26 @@ export function pullDirectory(
   dir: string,
   options: SyncOptions = {},
 ): Promise<SyncResult> {
-  return oneWay(workspaces, workspace, dir, options, planPull);
+  return recordOperation(workspaces.metrics, "pull", () =>
+    oneWay(workspaces, workspace, dir, options, planPull),
+  );
 }
 
 /** Two-way sync against the last synced state: each side gets the other's changes. */
-export async function syncDirectory(
+export function syncDirectory(
   workspaces: WorkspaceStore,
   workspace: string,
   dir: string,
   options: SyncOptions = {},
+): Promise<SyncResult> {
+  return recordOperation(workspaces.metrics, "sync", () => twoWay(workspaces, workspace, dir, options));
+}
+
+async function twoWay(
+  workspaces: WorkspaceStore,
+  workspace: string,
+  dir: string,
+  options: SyncOptions,
 ): Promise<SyncResult> {
   const { state, local, cache, head, remote } = await bothSides(workspaces, workspace, dir);
   const base = state?.workspace === workspace ? state.manifest : {};
@@ -235,6 +250,7 @@ export async function syncDirectory(
   if (plan.conflicts.length > 0) {
     const strategy = options.strategy ?? "fail";
     if (strategy === "fail") throw new ConflictError(workspace, plan.conflicts, head);
+    workspaces.metrics?.conflicts.inc(plan.conflicts.length);
     const upload = [...plan.upload];
     const download = [...plan.download];
     for (const path of plan.conflicts) {
@@ -277,5 +293,6 @@ export async function syncDirectory(
     options,
   );
   await finish(workspaces, workspace, dir, { manifest: local, cache }, writes);
+  recordSyncPlan(workspaces.metrics, plan);
   return { plan, commit };
 }
