@@ -10,6 +10,7 @@ import {
   CommitRetriesExhaustedError,
   FileNotFoundError,
   IntegrityError,
+  NoBackupBucketError,
   WorkspaceExistsError,
   WorkspaceNotFoundError,
 } from "./errors.ts";
@@ -377,8 +378,7 @@ export class WorkspaceStore {
   }
 
   async snapshot(workspace: string, options: { id?: string } = {}): Promise<SnapshotManifest> {
-    if (!this.#options.backupBucket)
-      throw new WorkspaceNotFoundError(`${workspace} (no backup bucket configured)`);
+    if (!this.#options.backupBucket) throw new NoBackupBucketError(workspace);
     return createSnapshot(this.#store, {
       bucket: this.#options.blobBucket,
       prefix: this.#prefix(workspace),
