@@ -223,7 +223,7 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     try {
       await listener(connection);
     } catch (error) {
-      this.#logger.error({ err: (error as Error).message }, "a connect listener failed");
+      this.#logger.error({ err: error }, "a connect listener failed");
       this.emit("error", error as Error);
     }
   }
@@ -233,7 +233,7 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     this.#connection = undefined;
     if (this.#closing) return;
     const reason = error ?? new ConnectionError("the broker closed the connection");
-    this.#logger.warn({ err: reason.message }, "lost the broker connection; reconnecting");
+    this.#logger.warn({ err: reason }, "lost the broker connection; reconnecting");
     this.emit("disconnected", reason);
     void this.#reconnectForever();
   }

@@ -154,7 +154,7 @@ export class Consumer<T = unknown> {
     const channel = await connection.createChannel();
     const publishChannel = await connection.createConfirmChannel();
     for (const c of [channel, publishChannel])
-      c.on("error", (error: Error) => this.#logger.warn({ err: error.message }, "channel error"));
+      c.on("error", (error: Error) => this.#logger.warn({ err: error }, "channel error"));
     const acks = new AckBatcher<ConsumeMessage>(channel, (error) =>
       this.#logger.warn(
         { err: (error as Error).message },

@@ -70,3 +70,13 @@ export class CommitRetriesExhaustedError extends AiosError {
     super("WORKSPACE_BUSY", `workspace '${workspace}' moved ${attempts} times while committing; try again`);
   }
 }
+
+/** `snapshot()` was called on a store configured without `backupBucket`. */
+export class NoBackupBucketError extends AiosError {
+  constructor(workspace: string) {
+    super(
+      "WORKSPACE_NO_BACKUP_BUCKET",
+      `cannot snapshot workspace '${workspace}': the workspace store has no backupBucket (set workspaces.backupBucket in the storage spec)`,
+    );
+  }
+}

@@ -11,6 +11,7 @@ import {
   CommitRetriesExhaustedError,
   FileNotFoundError,
   IntegrityError,
+  NoBackupBucketError,
   WorkspaceExistsError,
   WorkspaceNotFoundError,
 } from "./errors.ts";
@@ -395,8 +396,7 @@ export class WorkspaceStore {
   }
 
   async snapshot(workspace: string, options: { id?: string } = {}): Promise<SnapshotManifest> {
-    if (!this.#options.backupBucket)
-      throw new WorkspaceNotFoundError(`${workspace} (no backup bucket configured)`);
+    if (!this.#options.backupBucket) throw new NoBackupBucketError(workspace);
     return createSnapshot(this.#store, {
       bucket: this.#options.blobBucket,
       prefix: this.#prefix(workspace),
