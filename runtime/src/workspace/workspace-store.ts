@@ -395,7 +395,7 @@ export class WorkspaceStore {
   async restore(workspace: string, commit: string, options: { author: string }): Promise<CommitResult> {
     const target = await this.manifest(workspace, commit);
     const current = await this.manifest(workspace);
-    const remove = Object.keys(current).filter((path) => !(path in target));
+    const remove = Object.keys(current).filter((path) => !Object.hasOwn(target, path));
     return this.commit(
       workspace,
       { put: { ...target }, delete: remove },
