@@ -168,4 +168,25 @@ workspaces: { blobBucket: ${env.buckets.blobs}, refBucket: ${env.buckets.refs}, 
     expect(result.stderr).toContain("../../escaped.txt");
     expect(await filesUnder(base)).toEqual(["storage.yaml"]);
   });
+
+  it("restores a workspace whose head was tampered with to a good commit; the refused commit leaves the history", async () => {
+    const ws = env.newId();
+    await env.workspaces.create(ws, { author: "t" });
+    const good = await env.workspaces.commit(
+      ws,
+      { put: { "ok.txt": "good" } },
+      { author: "t", message: "good" },
+    );
+    await plantCommit(store, env.buckets, ws, { "../../escaped.txt": entry }, { files: [payload] });
+    await expect(env.workspaces.listFiles(ws)).rejects.toBeInstanceOf(InvalidRemoteStateError);
+
+    await env.workspaces.restore(ws, good.commit, { author: "operator" });
+    const { base, dir } = await target("restored");
+    await pullDirectory(env.workspaces, ws, dir);
+    expect(await filesUnder(base)).toEqual(["one/two/target/.aios-sync.json", "one/two/target/ok.txt"]);
+    const log = [];
+    for await (const commit of env.workspaces.log(ws)) log.push(commit.message);
+    expect(log[0]).toMatch(/^restore .* \(the head was refused: .*\)$/);
+    expect(log.slice(1)).toEqual(["good", "create workspace"]);
+  });
 });

@@ -10,6 +10,7 @@ import {
   CommitRetriesExhaustedError,
   FileNotFoundError,
   IntegrityError,
+  InvalidRemoteStateError,
   PathClashError,
   WorkspaceExistsError,
   WorkspaceNotFoundError,
@@ -392,9 +393,23 @@ export class WorkspaceStore {
   }
 
   /** A new commit whose files are those of `commit`: history is kept, nothing is rewritten. */
+  /**
+   * A new commit whose files are those of `commit`: history is kept, nothing is rewritten. When
+   * HEAD's own state is refused (an InvalidRemoteStateError: tampered with or corrupt), this is
+   * the way out: the new commit's parent is then `commit` itself, so the refused commits drop out
+   * of the history, and HEAD moves only if it still holds what was refused.
+   *
+   * @throws InvalidRemoteStateError when the state of `commit` itself is refused.
+   */
   async restore(workspace: string, commit: string, options: { author: string }): Promise<CommitResult> {
     const target = await this.manifest(workspace, commit);
-    const current = await this.manifest(workspace);
+    let current: Manifest;
+    try {
+      current = await this.manifest(workspace);
+    } catch (error) {
+      if (!(error instanceof InvalidRemoteStateError)) throw error;
+      return this.#replaceRefusedHead(workspace, commit, target, options.author, error);
+    }
     const remove = Object.keys(current).filter((path) => !Object.hasOwn(target, path));
     return this.commit(
       workspace,
@@ -444,6 +459,35 @@ export class WorkspaceStore {
       put[file.path] = await this.putBlob(workspace, file.body, { sha256: file.sha256, size: file.size });
     });
     return put;
+  }
+
+  async #replaceRefusedHead(
+    workspace: string,
+    commit: string,
+    manifest: Manifest,
+    author: string,
+    refused: InvalidRemoteStateError,
+  ): Promise<CommitResult> {
+    this.#refuseClashes(workspace, Object.keys(manifest));
+    const key = this.#headKey(workspace);
+    // The raw HEAD, unparsed: it may be what was refused. Its etag makes the swap conditional.
+    const { etag } = await this.#store.getObjectWithEtag(this.#options.refBucket, key);
+    const id = await this.#writeCommit(workspace, manifest, {
+      parent: commit,
+      author,
+      message: `restore ${commit.slice(0, 12)} (the head was refused: ${refused.reason})`,
+      time: new Date().toISOString(),
+    });
+    try {
+      await this.#store.putObject(this.#options.refBucket, key, id, {
+        ifMatch: etag,
+        contentType: "text/plain",
+      });
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) throw new CommitRetriesExhaustedError(workspace, 1);
+      throw error;
+    }
+    return { commit: id, parent: commit, rebased: false, conflicts: [] };
   }
 
   #refuseClashes(workspace: string, paths: Iterable<string>): void {
