@@ -2,6 +2,7 @@ export {
   CommitRetriesExhaustedError,
   ConflictError,
   FileNotFoundError,
+  IntegrityError,
   InvalidPathError,
   InvalidRemoteStateError,
   InvalidSyncStateError,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../testing/cli.ts";
 import { testObjectStore } from "../testing/s3.ts";
 import { createTestWorkspaceStore, plantCommit, sha256Hex } from "../testing/workspace.ts";
-import { InvalidRemoteStateError, PathClashError } from "./errors.ts";
+import { IntegrityError, InvalidRemoteStateError, PathClashError } from "./errors.ts";
 import { pullDirectory, syncDirectory } from "./sync/sync.ts";
 
 /**
@@ -188,5 +188,27 @@ workspaces: { blobBucket: ${env.buckets.blobs}, refBucket: ${env.buckets.refs}, 
     for await (const commit of env.workspaces.log(ws)) log.push(commit.message);
     expect(log[0]).toMatch(/^restore .* \(the head was refused: .*\)$/);
     expect(log.slice(1)).toEqual(["good", "create workspace"]);
+  });
+
+  it("refuses a large file whose stored blob was overwritten: the pull does not give it the file's name", async () => {
+    const ws = env.newId();
+    await env.workspaces.create(ws, { author: "t" });
+    const big = Buffer.alloc(300 * 1024, 1); // above the pack limit: stored as a blob of its own
+    await env.workspaces.commit(
+      ws,
+      { put: { "big.bin": big, "small.txt": "s" } },
+      { author: "t", message: "m" },
+    );
+    const hash = sha256Hex(big);
+    await store.putObject(
+      env.buckets.blobs,
+      `workspaces/${ws}/blobs/${hash.slice(0, 2)}/${hash}`,
+      Buffer.alloc(300 * 1024, 2),
+    );
+
+    await expect(env.workspaces.readFile(ws, "big.bin")).rejects.toBeInstanceOf(IntegrityError);
+    const { dir } = await target("overwritten-blob");
+    await expect(pullDirectory(env.workspaces, ws, dir)).rejects.toBeInstanceOf(IntegrityError);
+    expect((await filesUnder(dir)).filter((p) => !p.startsWith("small"))).toEqual([]);
   });
 });

@@ -183,8 +183,15 @@ export class WorkspaceStore {
     const manifest = await this.manifest(workspace, commit);
     const entry = Object.hasOwn(manifest, path) ? manifest[path] : undefined;
     if (!entry) throw new FileNotFoundError(workspace, path, commit);
-    if (entry.pack === undefined)
-      return this.#store.getObjectBuffer(this.#options.blobBucket, this.#blobKey(workspace, entry.sha256));
+    if (entry.pack === undefined) {
+      const body = await this.#store.getObjectBuffer(
+        this.#options.blobBucket,
+        this.#blobKey(workspace, entry.sha256),
+      );
+      const actual = sha256(body);
+      if (actual !== entry.sha256) throw new IntegrityError(workspace, path, entry.sha256, actual);
+      return body;
+    }
     const files = await this.readPacked(workspace, entry.pack, [{ path, entry }]);
     return files.get(path) as Buffer;
   }

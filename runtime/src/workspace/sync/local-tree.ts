@@ -1,3 +1,4 @@
+import { createHash, type Hash } from "node:crypto";
 import { lstat, mkdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import { LocalPathError } from "../errors.ts";
@@ -36,8 +37,19 @@ export class LocalTree {
     return full;
   }
 
-  /** Writes a file through a temporary file and a rename: a reader never sees half a file. */
-  async write(path: string, content: Buffer | string | NodeJS.ReadableStream): Promise<void> {
+  /**
+   * Writes a file through a temporary file and a rename: a reader never sees half a file. With
+   * `expect`, the bytes are hashed as they are written and a mismatch removes the temporary file
+   * before it ever gets the file's name.
+   *
+   * @throws LocalPathError when the path cannot be written safely (a link or a file on the way).
+   * @throws what `expect.mismatch` returns when the content does not hash to `expect.sha256`.
+   */
+  async write(
+    path: string,
+    content: Buffer | string | NodeJS.ReadableStream,
+    expect?: { readonly sha256: string; readonly mismatch: (actual: string) => Error },
+  ): Promise<void> {
     const full = this.resolve(path);
     const segments = path.split("/");
     await this.#folder(path, segments.slice(0, -1), { create: true });
@@ -52,7 +64,10 @@ export class LocalTree {
     const temporary = join(parent, `.aios-tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
     try {
       // "wx": never through something planted under the temporary name.
-      await writeFile(temporary, content as Buffer, { flag: "wx" });
+      const hash = createHash("sha256");
+      await writeFile(temporary, expect ? hashing(content, hash) : (content as Buffer), { flag: "wx" });
+      const actual = expect ? hash.digest("hex") : undefined;
+      if (expect && actual !== expect.sha256) throw expect.mismatch(actual as string);
       await rename(temporary, full);
     } catch (error) {
       await rm(temporary, { force: true });
@@ -119,3 +134,14 @@ export class LocalTree {
 }
 
 const MISSING = Symbol("missing folder");
+
+async function* hashing(
+  content: Buffer | string | NodeJS.ReadableStream,
+  hash: Hash,
+): AsyncGenerator<Buffer> {
+  const chunks = typeof content === "string" || Buffer.isBuffer(content) ? [Buffer.from(content)] : content;
+  for await (const chunk of chunks as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}

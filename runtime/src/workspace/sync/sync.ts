@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { ConflictError, PathClashError, TooManyDeletesError } from "../errors.ts";
+import { ConflictError, IntegrityError, PathClashError, TooManyDeletesError } from "../errors.ts";
 import { conflictCopyPath, type FileEntry, type Manifest, sha256 } from "../manifest.ts";
 import type { ConflictStrategy } from "../merge.ts";
 import { planUploads } from "../packs.ts";
@@ -138,7 +138,11 @@ async function execute(
     }
   });
   await inParallel(streamed, concurrency, async (path) => {
-    await tree.write(path, await workspaces.openFile(workspace, remote[path] as FileEntry));
+    const entry = remote[path] as FileEntry;
+    await tree.write(path, await workspaces.openFile(workspace, entry), {
+      sha256: entry.sha256,
+      mismatch: (actual) => new IntegrityError(workspace, path, entry.sha256, actual),
+    });
     writes.written.set(path, remote[path] as FileEntry);
     tick(path);
   });
