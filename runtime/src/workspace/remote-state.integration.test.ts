@@ -146,12 +146,9 @@ describe("pulling from a workspace whose stored state was tampered with", () => 
     expect(await filesUnder(base)).toEqual([]);
   });
 
-  it("aios ws pull exits non-zero with the error's code, and writes nothing", async () => {
-    const ws = env.newId();
-    await env.workspaces.create(ws, { author: "t" });
-    await plantCommit(store, env.buckets, ws, { "../../escaped.txt": entry }, { files: [payload] });
-    const { base, dir } = await target("cli");
-    const spec = join(base, "storage.yaml");
+  /** A storage spec naming this test's buckets, for the CLI. */
+  async function specIn(dir: string): Promise<string> {
+    const spec = join(dir, "storage.yaml");
     await writeFile(
       spec,
       `version: 1
@@ -162,6 +159,15 @@ buckets:
 workspaces: { blobBucket: ${env.buckets.blobs}, refBucket: ${env.buckets.refs}, backupBucket: ${env.buckets.backups} }
 `,
     );
+    return spec;
+  }
+
+  it("aios ws pull exits non-zero with the error's code, and writes nothing", async () => {
+    const ws = env.newId();
+    await env.workspaces.create(ws, { author: "t" });
+    await plantCommit(store, env.buckets, ws, { "../../escaped.txt": entry }, { files: [payload] });
+    const { base, dir } = await target("cli");
+    const spec = await specIn(base);
     const result = await runCli("ws", "pull", ws, dir, "-f", spec);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("WORKSPACE_INVALID_REMOTE_STATE");
@@ -210,5 +216,24 @@ workspaces: { blobBucket: ${env.buckets.blobs}, refBucket: ${env.buckets.refs}, 
     const { dir } = await target("overwritten-blob");
     await expect(pullDirectory(env.workspaces, ws, dir)).rejects.toBeInstanceOf(IntegrityError);
     expect((await filesUnder(dir)).filter((p) => !p.startsWith("small"))).toEqual([]);
+  });
+
+  it("aios ws restore with a full commit id recovers a workspace whose HEAD holds garbage", async () => {
+    const ws = env.newId();
+    await env.workspaces.create(ws, { author: "t" });
+    const good = await env.workspaces.commit(
+      ws,
+      { put: { "ok.txt": "good" } },
+      { author: "t", message: "good" },
+    );
+    await store.putObject(env.buckets.refs, `workspaces/${ws}/HEAD`, "../../not-a-commit");
+    const { base } = await target("cli-restore");
+    const spec = await specIn(base);
+    expect(await runCli("ws", "ls", ws, "-f", spec)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("WORKSPACE_INVALID_REMOTE_STATE"),
+    });
+    expect(await runCli("ws", "restore", ws, good.commit, "-f", spec)).toMatchObject({ code: 0 });
+    expect((await runCli("ws", "ls", ws, "-f", spec)).stdout).toContain("ok.txt");
   });
 });
