@@ -1,17 +1,28 @@
 import { AiosError } from "../errors.ts";
+import { formatLocation } from "../yaml-spec.ts";
 
-/** The spec file is not valid: names the file, the path inside it and, when known, the line. */
+/** The spec file is not valid: names the file, the path inside it and, when known, line and column. */
 export class TopologySpecError extends AiosError {
   readonly file: string;
   readonly path: string;
   readonly line: number | undefined;
+  readonly column: number | undefined;
 
-  constructor(options: { file: string; path: string; line?: number | undefined; message: string }) {
-    const where = `${options.file}${options.line === undefined ? "" : `:${options.line}`}`;
-    super("TOPOLOGY_INVALID_SPEC", `${where}: ${options.path || "(root)"}: ${options.message}`);
+  constructor(options: {
+    file: string;
+    path: string;
+    line?: number | undefined;
+    column?: number | undefined;
+    message: string;
+  }) {
+    super(
+      "TOPOLOGY_INVALID_SPEC",
+      `${formatLocation(options.file, options.line, options.column)}: ${options.path || "(root)"}: ${options.message}`,
+    );
     this.file = options.file;
     this.path = options.path;
     this.line = options.line;
+    this.column = options.column;
   }
 }
 
