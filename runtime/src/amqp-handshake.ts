@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { Socket } from "node:net";
-import amqp, { type ChannelModel, type Options } from "amqplib";
+import amqp, { type ChannelModel } from "amqplib";
 
 /** The reply code and text of the `connection.close` a broker sent instead of opening the connection. */
 export interface AmqpCloseReply {
@@ -25,7 +25,10 @@ const closeReplies = new WeakMap<object, AmqpCloseReply>();
  * so the bytes of the handshake are read beside it, from the socket Node announces on the
  * `net.client.socket` diagnostics channel, until the connection opens or fails.
  */
-export async function connectAmqp(url: string, options?: Options.Connect & object): Promise<ChannelModel> {
+export async function connectAmqp(
+  url: string,
+  socketOptions?: Parameters<typeof amqp.connect>[1],
+): Promise<ChannelModel> {
   const reader = new CloseFrameReader();
   let socket: Socket | undefined;
   const onData = (chunk: Buffer) => reader.push(chunk);
@@ -37,7 +40,7 @@ export async function connectAmqp(url: string, options?: Options.Connect & objec
   subscribe("net.client.socket", onSocket);
   let pending: Promise<ChannelModel>;
   try {
-    pending = amqp.connect(url, options);
+    pending = amqp.connect(url, socketOptions);
   } finally {
     unsubscribe("net.client.socket", onSocket);
   }
@@ -74,14 +77,8 @@ export function closeReplyOf(error: unknown): AmqpCloseReply | undefined {
 export function classifyHandshakeRefusal(error: unknown): HandshakeRefusal | undefined {
   const reply = closeReplyOf(error);
   if (reply) {
-    if (/limit/i.test(reply.replyText)) return { kind: "limit", reply };
-    if (reply.replyCode === 403) return { kind: "credentials", reply };
-    if (reply.replyCode === 530) {
-      return /not found/i.test(reply.replyText)
-        ? { kind: "vhost-not-found", reply }
-        : { kind: "vhost-access-refused", reply };
-    }
-    return undefined;
+    const kind = refusalKind(reply);
+    return kind ? { kind, reply } : undefined;
   }
   // The reply could not be read (e.g. over TLS): a close in answer to connection.open is still a
   // refusal of the vhost, only without the broker's words.
@@ -89,6 +86,18 @@ export function classifyHandshakeRefusal(error: unknown): HandshakeRefusal | und
   return /Expected ConnectionOpenOk; got <ConnectionClose/.test(message)
     ? { kind: "vhost-refused", reply: undefined }
     : undefined;
+}
+
+/** The cause of a close reply: RabbitMQ's 403 is the login, its 530 the vhost (missing, forbidden, or full). */
+export function refusalKind(
+  reply: AmqpCloseReply,
+): "credentials" | "vhost-not-found" | "vhost-access-refused" | "limit" | undefined {
+  // "connection limit (N) is reached": the one refusal that may pass, so it is retried.
+  if (/limit/i.test(reply.replyText)) return "limit";
+  if (reply.replyCode === 403) return "credentials";
+  if (reply.replyCode === 530)
+    return /not found/i.test(reply.replyText) ? "vhost-not-found" : "vhost-access-refused";
+  return undefined;
 }
 
 /** Finds a `connection.close` (class 10, method 50) on channel 0 in the bytes the broker sent. */
