@@ -42,7 +42,7 @@ describe("reading the broker's connection.close during the handshake", () => {
 });
 
 describe("classifying a refused connection", () => {
-  it("tells the login, a missing vhost, a refused vhost and a connection limit apart by RabbitMQ's replies", () => {
+  it("tells the login, a missing vhost, a refused vhost and a passing refusal apart by RabbitMQ's replies", () => {
     expect(refusalKind({ replyCode: 403, replyText: "ACCESS_REFUSED - Login was refused" })).toBe(
       "credentials",
     );
@@ -57,7 +57,8 @@ describe("classifying a refused connection", () => {
         replyCode: 530,
         replyText: "NOT_ALLOWED - access to vhost 'x' refused for user 'u': connection limit (1) is reached",
       }),
-    ).toBe("limit");
+    ).toBe("transient");
+    expect(refusalKind({ replyCode: 530, replyText: "NOT_ALLOWED - vhost x is down" })).toBe("transient");
     expect(refusalKind({ replyCode: 320, replyText: "CONNECTION_FORCED - shutdown" })).toBeUndefined();
   });
 

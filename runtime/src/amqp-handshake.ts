@@ -8,10 +8,10 @@ export interface AmqpCloseReply {
   readonly replyText: string;
 }
 
-/** Why a broker refused a connection during the handshake; retrying helps only for `limit`. */
+/** Why a broker refused a connection during the handshake; retrying helps only for `transient`. */
 export type HandshakeRefusal =
   | {
-      readonly kind: "credentials" | "vhost-not-found" | "vhost-access-refused" | "limit";
+      readonly kind: "credentials" | "vhost-not-found" | "vhost-access-refused" | "transient";
       readonly reply: AmqpCloseReply;
     }
   | { readonly kind: "vhost-refused"; readonly reply: undefined };
@@ -88,12 +88,13 @@ export function classifyHandshakeRefusal(error: unknown): HandshakeRefusal | und
     : undefined;
 }
 
-/** The cause of a close reply: RabbitMQ's 403 is the login, its 530 the vhost (missing, forbidden, or full). */
+/** The cause of a close reply: RabbitMQ's 403 is the login, its 530 the vhost (missing, forbidden, full or down). */
 export function refusalKind(
   reply: AmqpCloseReply,
-): "credentials" | "vhost-not-found" | "vhost-access-refused" | "limit" | undefined {
-  // "connection limit (N) is reached": the one refusal that may pass, so it is retried.
-  if (/limit/i.test(reply.replyText)) return "limit";
+): "credentials" | "vhost-not-found" | "vhost-access-refused" | "transient" | undefined {
+  // "connection limit (N) is reached" and "vhost X is down" (its message store restarting) may pass,
+  // so they are retried.
+  if (/limit|is down/i.test(reply.replyText)) return "transient";
   if (reply.replyCode === 403) return "credentials";
   if (reply.replyCode === 530)
     return /not found/i.test(reply.replyText) ? "vhost-not-found" : "vhost-access-refused";

@@ -269,11 +269,11 @@ function isRefusal(error: unknown): error is Refusal {
 
 /**
  * The typed error for a connection the broker refused, by its AMQP reply code (403: the login;
- * 530: the vhost); undefined for failures worth a retry (network, timeouts, connection limits).
+ * 530: the vhost); undefined for failures worth a retry (network, timeouts, connection limits, a vhost that is down).
  */
 function refusalError(url: string, error: unknown): Refusal | undefined {
   const refusal = classifyHandshakeRefusal(error);
-  if (!refusal || refusal.kind === "limit") return undefined;
+  if (!refusal || refusal.kind === "transient") return undefined;
   const where = redactUrl(url);
   const vhost = vhostOf(url);
   const reply = { cause: error, replyCode: refusal.reply?.replyCode, replyText: refusal.reply?.replyText };
