@@ -1,9 +1,15 @@
 import { EventEmitter } from "node:events";
-import amqp, { type ChannelModel } from "amqplib";
+import type { ChannelModel } from "amqplib";
+import { classifyHandshakeRefusal, connectAmqp } from "../amqp-handshake.ts";
 import { createLogger, type Logger, redactUrl } from "../logging.ts";
 import { applyTopology, type ResolvedTopology } from "../topology/index.ts";
 import { type BackoffOptions, backoffDelay, sleep } from "../backoff.ts";
-import { AuthenticationError, ConnectionError } from "./errors.ts";
+import {
+  AuthenticationError,
+  ConnectionError,
+  VhostAccessRefusedError,
+  VhostNotFoundError,
+} from "./errors.ts";
 
 export interface ConnectionManagerOptions {
   /** One URL, or several nodes of a cluster tried in turn. */
@@ -148,7 +154,8 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
         try {
           return await this.#open(url);
         } catch (error) {
-          if (error instanceof AuthenticationError) throw error;
+          // A refused login or vhost stays refused: fail at once instead of retrying.
+          if (isRefusal(error)) throw error;
           lastError = error as Error;
           this.#logger.warn(
             { url: redactUrl(url), attempt, err: lastError.message },
@@ -169,27 +176,13 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   async #open(url: string): Promise<ChannelModel> {
     let connection: ChannelModel;
     try {
-      connection = await amqp.connect(withHeartbeat(url, this.#options.heartbeatSeconds ?? 15), {
+      connection = await connectAmqp(withHeartbeat(url, this.#options.heartbeatSeconds ?? 15), {
         noDelay: true,
         clientProperties: { connection_name: this.#options.connectionName ?? "aios-runtime" },
         timeout: 10_000,
       });
     } catch (error) {
-      const message = (error as Error).message;
-      if (/ACCESS[-_]REFUSED|403/.test(message)) {
-        throw new AuthenticationError(`the broker at ${redactUrl(url)} refused the credentials: ${message}`, {
-          cause: error,
-        });
-      }
-      if (/NOT_ALLOWED|530/.test(message)) {
-        throw new AuthenticationError(
-          `the broker at ${redactUrl(url)} refused access to the vhost: ${message}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      throw error;
+      throw refusalError(url, error) ?? error;
     }
     connection.on("error", (error: Error) => this.emit("error", error));
     connection.on("blocked", (reason: string) => {
@@ -262,4 +255,57 @@ function withHeartbeat(url: string, seconds: number): string {
   const parsed = new URL(url);
   if (!parsed.searchParams.has("heartbeat")) parsed.searchParams.set("heartbeat", String(seconds));
   return parsed.toString();
+}
+
+type Refusal = AuthenticationError | VhostNotFoundError | VhostAccessRefusedError;
+
+function isRefusal(error: unknown): error is Refusal {
+  return (
+    error instanceof AuthenticationError ||
+    error instanceof VhostNotFoundError ||
+    error instanceof VhostAccessRefusedError
+  );
+}
+
+/**
+ * The typed error for a connection the broker refused, by its AMQP reply code (403: the login;
+ * 530: the vhost); undefined for failures worth a retry (network, timeouts, connection limits, a vhost that is down).
+ */
+function refusalError(url: string, error: unknown): Refusal | undefined {
+  const refusal = classifyHandshakeRefusal(error);
+  if (!refusal || refusal.kind === "transient") return undefined;
+  const where = redactUrl(url);
+  const vhost = vhostOf(url);
+  const reply = { cause: error, replyCode: refusal.reply?.replyCode, replyText: refusal.reply?.replyText };
+  const said = refusal.reply
+    ? `${refusal.reply.replyCode} ${refusal.reply.replyText}`
+    : (error as Error).message;
+  switch (refusal.kind) {
+    case "credentials":
+      return new AuthenticationError(`the broker at ${where} refused the credentials: ${said}`, reply);
+    case "vhost-not-found":
+      return new VhostNotFoundError(
+        vhost,
+        `vhost '${vhost}' does not exist on the broker at ${where}: ${said}`,
+        reply,
+      );
+    case "vhost-access-refused":
+      return new VhostAccessRefusedError(
+        vhost,
+        `the broker at ${where} refused access to vhost '${vhost}': ${said}`,
+        reply,
+      );
+    case "vhost-refused":
+      return new VhostAccessRefusedError(
+        vhost,
+        `the broker at ${where} refused to open vhost '${vhost}' (it does not exist, or the user may not use it): ${said}`,
+        reply,
+      );
+  }
+}
+
+/** The vhost amqplib opens for a URL: its path, or the default vhost `/`. */
+function vhostOf(url: string): string {
+  const path = new URL(url).pathname;
+  return path === "" || path === "/" ? "/" : decodeURIComponent(path.slice(1));
 }

@@ -9,10 +9,49 @@ export class ConnectionError extends MessagingError {
   }
 }
 
-/** The broker refused the credentials or the vhost: retrying cannot help. */
+/** What the broker answered when it refused a connection: the AMQP reply code and text. */
+export interface BrokerReply {
+  readonly replyCode: number | undefined;
+  readonly replyText: string | undefined;
+}
+
+/** The broker refused the login (AMQP 403 ACCESS_REFUSED): retrying cannot help. */
 export class AuthenticationError extends MessagingError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly replyCode: number | undefined;
+  readonly replyText: string | undefined;
+  constructor(message: string, options?: { cause?: unknown } & Partial<BrokerReply>) {
     super("MESSAGING_AUTHENTICATION_FAILED", message, options);
+    this.replyCode = options?.replyCode;
+    this.replyText = options?.replyText;
+  }
+}
+
+/** The vhost the URL names does not exist on the broker (AMQP 530 NOT_ALLOWED): retrying cannot help. */
+export class VhostNotFoundError extends MessagingError {
+  readonly vhost: string;
+  readonly replyCode: number | undefined;
+  readonly replyText: string | undefined;
+  constructor(vhost: string, message: string, options?: { cause?: unknown } & Partial<BrokerReply>) {
+    super("MESSAGING_VHOST_NOT_FOUND", message, options);
+    this.vhost = vhost;
+    this.replyCode = options?.replyCode;
+    this.replyText = options?.replyText;
+  }
+}
+
+/**
+ * The user may not use the vhost (AMQP 530 NOT_ALLOWED, "access to vhost refused"): the login was
+ * accepted, the permission is missing. Retrying cannot help.
+ */
+export class VhostAccessRefusedError extends MessagingError {
+  readonly vhost: string;
+  readonly replyCode: number | undefined;
+  readonly replyText: string | undefined;
+  constructor(vhost: string, message: string, options?: { cause?: unknown } & Partial<BrokerReply>) {
+    super("MESSAGING_VHOST_ACCESS_REFUSED", message, options);
+    this.vhost = vhost;
+    this.replyCode = options?.replyCode;
+    this.replyText = options?.replyText;
   }
 }
 
