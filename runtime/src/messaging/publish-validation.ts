@@ -53,8 +53,19 @@ export function checkHeaders(headers: unknown, path = "headers"): void {
   }
   for (const key of Object.keys(headers)) {
     const where = `${path}.${key}`;
+    const value = (headers as Record<string, unknown>)[key];
     checkShortString(`${where} (name)`, key);
-    checkFieldValue((headers as Record<string, unknown>)[key], where);
+    checkFieldValue(value, where);
+    // Sender-selected distribution: RabbitMQ closes the channel when CC or BCC (top level) is
+    // anything but an array ("unacceptable_type_in_header").
+    if (
+      path === "headers" &&
+      (key === "CC" || key === "BCC") &&
+      value !== undefined &&
+      !Array.isArray(value)
+    ) {
+      throw new InvalidPublishOptionError(where, "must be an array of routing keys (strings)");
+    }
   }
 }
 
