@@ -527,7 +527,14 @@ export class Publisher {
   async #openChannel(connection: ChannelModel): Promise<void> {
     if (this.#closed) return;
     const generation = ++this.#openGeneration;
-    const channel = await connection.createConfirmChannel();
+    let channel: ConfirmChannel;
+    try {
+      channel = await connection.createConfirmChannel();
+    } catch (error) {
+      // The connection went away meanwhile (closed, or lost: the reconnect opens the next one).
+      if (this.#closed || this.#connection.closed || !this.#connection.connected) return;
+      throw error;
+    }
     if (generation !== this.#openGeneration || this.#closed) {
       // A newer open (a reconnect racing a reopen) won; this channel is not needed.
       await channel.close().catch(() => {});
