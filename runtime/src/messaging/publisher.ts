@@ -437,7 +437,7 @@ export class Publisher {
     if (signal) {
       // Removed when the message settles (#settle): one shared signal must not collect a
       // listener, and through it a message body, per message.
-      pending.onAbort = () => this.#settle(pending, signal.reason as Error, "aborted");
+      pending.onAbort = () => this.#settle(pending, signal.reason as Error);
       signal.addEventListener("abort", pending.onAbort, { once: true });
     }
     this.#waiting.push(pending);
@@ -588,11 +588,12 @@ export class Publisher {
     const retry: Pending[] = [];
     if (close) {
       const test = culpritTest(close);
-      const culprits = test ? unconfirmed.filter(test) : [];
-      if (culprits.length === 0 && unconfirmed.length === 1) culprits.push(unconfirmed[0] as Pending);
-      if (culprits.length > 0) {
+      const culprits = new Set(test ? unconfirmed.filter(test) : []);
+      if (culprits.size === 0 && unconfirmed.length === 1) culprits.add(unconfirmed[0] as Pending);
+      if (culprits.size > 0) {
+        // Metrics outcome "failed": the counter's outcomes are a fixed set (see metrics.ts).
         for (const pending of unconfirmed) {
-          if (culprits.includes(pending)) this.#settle(pending, refusalError(pending, close), "refused");
+          if (culprits.has(pending)) this.#settle(pending, refusalError(pending, close), "failed");
           else retry.push(pending);
         }
       } else {
