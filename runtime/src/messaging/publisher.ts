@@ -210,13 +210,10 @@ export class Publisher {
     this.#options = options;
     this.#metrics = options.metrics === false ? undefined : (options.metrics ?? messagingMetrics());
     const unsubscribe = this.#connection.onConnected((connection) => this.#openChannel(connection));
-    const onClosed = () => this.#failWaiting();
-    this.#connection.on("closed", onClosed);
-    this.#connection.on("failed", onClosed);
+    const stopWatching = this.#connection.onGiveUp(() => this.#failWaiting());
     this.#unsubscribe = () => {
       unsubscribe();
-      this.#connection.off("closed", onClosed);
-      this.#connection.off("failed", onClosed);
+      stopWatching();
     };
     this.#sweeper = setInterval(() => this.#expire(), 250).unref();
   }
@@ -407,7 +404,8 @@ export class Publisher {
       // Nothing would ever send it: fail now rather than at the timeout.
       const down = this.#unavailable();
       if (down) return reject(down);
-      if (this.#options.failFast) return reject(new NotConnectedError());
+      // (Between a nack and the fresh channel the connection is up: not a reason to refuse.)
+      if (this.#options.failFast && !this.#reopenTimer) return reject(new NotConnectedError());
     }
     const capacity = this.#options.bufferSize ?? 10_000;
     if (this.#waiting.length - this.#waitingHead >= capacity) return reject(new BufferFullError(capacity));
@@ -498,7 +496,13 @@ export class Publisher {
     this.#reopenTimer = undefined;
     this.#requeueNacked();
     const deadline = Date.now() + timeoutMs;
-    while ((this.#inFlight.size > 0 || this.#pendingCount() > 0) && Date.now() < deadline && this.#slot) {
+    // Waits while something can still be confirmed: a channel to send on, or messages in flight
+    // (also on a channel retired after a nack).
+    while (
+      (this.#inFlight.size > 0 || this.#pendingCount() > 0) &&
+      Date.now() < deadline &&
+      (this.#slot || this.#inFlight.size > 0)
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     for (const pending of [...this.#inFlight]) {
