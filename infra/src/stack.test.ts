@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { resourceRules, stackRules } from "../../policies/src/rules/index.ts";
 import { resourceViolations, stackViolations } from "../../policies/src/testing/validate.ts";
 import { parseStackConfig, repositoryPath, type StackConfigInput } from "./config.ts";
+import { dashboardFiles } from "@aios/dashboards";
 import { IMAGES } from "./containers/plan.ts";
 import type { createStack as CreateStack } from "./stack.ts";
 import { type RegisteredResource, RecordingMocks } from "./testing/mocks.ts";
@@ -92,10 +93,11 @@ describe("the dev stack", () => {
       "agent-coder",
       "agent-planner",
       "agent-reviewer",
+      "aios-admin",
       "aios-dev-examples",
     ]);
     for (const user of users) {
-      expect(user.props.tags).toEqual([]);
+      expect(user.props.tags).toEqual(user.props.name === "aios-admin" ? ["administrator"] : []);
       expect(user.secretInputs.has("password"), `${user.props.name} password is secret`).toBe(true);
     }
     const coder = ofType(dev.resources, "rabbitmq:index/permissions:Permissions").find(
@@ -141,9 +143,9 @@ describe("the dev stack", () => {
     expect(containers.map((c) => c.props.name).sort()).toEqual([
       "aios-dev-agents",
       "aios-dev-grafana",
-      "aios-dev-minio",
+      "aios-dev-minio-1",
       "aios-dev-prometheus",
-      "aios-dev-rabbitmq",
+      "aios-dev-rabbitmq-1",
     ]);
     for (const c of containers)
       for (const port of c.props.ports as { ip: string }[]) expect(port.ip).toBe("127.0.0.1");
@@ -158,28 +160,47 @@ describe("the dev stack", () => {
     ).toEqual(["/app/runtime", "/app/config"]);
   });
 
-  it("provisions Grafana with the data source and the dashboards of dashboards/", () => {
-    const grafana = named(dev.resources, "docker:index/container:Container", "aios-dev-grafana");
-    const files = (grafana?.props.uploads as { file: string }[]).map((u) => u.file);
-    expect(files).toEqual(
-      expect.arrayContaining([
-        "/etc/grafana/provisioning/datasources/aios.yaml",
-        "/var/lib/grafana/dashboards/aios/aios-messaging.json",
-        "/var/lib/grafana/dashboards/aios/aios-storage.json",
-        "/var/lib/grafana/dashboards/aios/aios-agents.json",
-      ]),
+  it("declares Grafana's folder, data source and every generated dashboard through the Grafana provider", () => {
+    const files = dashboardFiles();
+    const dashboards = ofType(dev.resources, "grafana:oss/dashboard:Dashboard");
+    expect(
+      dashboards.map((d) => (JSON.parse(String(d.props.configJson)) as { uid: string }).uid).sort(),
+    ).toEqual(
+      Object.values(files)
+        .map((f) => (JSON.parse(f) as { uid: string }).uid)
+        .sort(),
     );
+    expect(dashboards.map((d) => d.props.folder)).toEqual(dashboards.map(() => "aios"));
+    expect(ofType(dev.resources, "grafana:oss/folder:Folder").map((f) => f.props.title)).toEqual(["AIOS"]);
+    expect(ofType(dev.resources, "grafana:oss/dataSource:DataSource")[0]?.props).toMatchObject({
+      uid: "prometheus",
+      type: "prometheus",
+      url: "http://aios-dev-prometheus:9090",
+      isDefault: true,
+    });
+    for (const r of ofType(dev.resources, "grafana:oss/dashboard:Dashboard"))
+      expect(r.parentTypes).toEqual(["aios:observability:GrafanaContent"]);
+    // Nothing is provisioned from files any more: an edit no longer replaces the container.
+    const grafana = named(dev.resources, "docker:index/container:Container", "aios-dev-grafana");
+    expect((grafana?.props.uploads as { file: string }[]).map((u) => u.file)).toEqual([
+      "/run/secrets/grafana-admin-password",
+    ]);
+    const [provider] = ofType(dev.resources, "pulumi:providers:grafana");
+    expect(provider?.props.url).toBe("http://127.0.0.1:3000");
+    expect(provider?.secretInputs.has("auth")).toBe(true);
   });
 
   it("keeps every credential secret: outputs, container files, provider passwords, the agents' broker URL", async () => {
     expect(await pulumi.isSecret(dev.outputs.rabbitmqAdminPassword)).toBe(true);
-    expect(await pulumi.isSecret(dev.outputs.minioRootPassword)).toBe(true);
+    expect(dev.outputs.minioRootPassword && (await pulumi.isSecret(dev.outputs.minioRootPassword))).toBe(
+      true,
+    );
     expect(await pulumi.isSecret(dev.outputs.grafanaAdminPassword)).toBe(true);
     expect(await pulumi.isSecret(dev.outputs.agentCredentials)).toBe(true);
     expect(await pulumi.isSecret(dev.outputs.urls)).toBe(false);
     for (const container of ofType(dev.resources, "docker:index/container:Container")) {
       const secretFiles = (container.props.uploads as { file: string }[]).filter((u) =>
-        /secrets|admin\.conf/.test(u.file),
+        /secrets|definitions\.json|erlang\.cookie/.test(u.file),
       );
       if (secretFiles.length > 0)
         expect(container.secretInputs.has("uploads"), String(container.props.name)).toBe(true);
@@ -192,13 +213,18 @@ describe("the dev stack", () => {
       }[]
     )[0];
     expect(agentsUrl?.content).toMatch(
-      /^amqp:\/\/aios-dev-examples:mock-password-[^@]+@aios-dev-rabbitmq:5672\/aios$/,
+      /^amqp:\/\/aios-dev-examples:mock-password-[^@]+@aios-rabbitmq-1:5672\/aios$/,
     );
-    for (const provider of ["pulumi:providers:rabbitmq", "pulumi:providers:minio"]) {
+    for (const provider of [
+      "pulumi:providers:rabbitmq",
+      "pulumi:providers:minio",
+      "pulumi:providers:grafana",
+    ]) {
       const [registered] = ofType(dev.resources, provider);
-      expect(registered?.secretInputs.has(provider.endsWith("rabbitmq") ? "password" : "minioPassword")).toBe(
-        true,
-      );
+      const secretInput = { rabbitmq: "password", minio: "minioPassword", grafana: "auth" }[
+        provider.split(":").at(-1) as string
+      ];
+      expect(registered?.secretInputs.has(secretInput ?? ""), provider).toBe(true);
     }
   });
 
@@ -223,13 +249,16 @@ describe("the dev stack", () => {
         "aios:messaging:MessagingTopology",
         "aios:storage:StorageBuckets",
         "aios:containers:DevAgents",
+        "aios:observability:GrafanaContent",
       ]),
     );
-    const managed = dev.resources.filter((r) => /^(rabbitmq|minio|docker):index\//.test(r.type));
+    const managed = dev.resources.filter((r) =>
+      /^(rabbitmq|minio|docker):index\/|^grafana:oss\//.test(r.type),
+    );
     expect(managed.length).toBeGreaterThan(40);
     for (const resource of managed) {
       expect(resource.parentTypes.at(-1), `${resource.type} ${resource.name}`).toMatch(
-        /^aios:(containers|messaging|storage):/,
+        /^aios:(containers|messaging|storage|observability):/,
       );
     }
     const queue = ofType(dev.resources, "rabbitmq:index/queue:Queue")[0];
