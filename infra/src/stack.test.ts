@@ -7,6 +7,8 @@ import { resourceViolations, stackViolations } from "../../policies/src/testing/
 import { parseStackConfig, repositoryPath, type StackConfigInput } from "./config.ts";
 import { dashboardFiles } from "@aios/dashboards";
 import { IMAGES } from "./containers/plan.ts";
+import { InfraConfigError } from "./errors.ts";
+import { loadStackFile } from "./plan/stack-file.ts";
 import type { createStack as CreateStack } from "./stack.ts";
 import { type RegisteredResource, RecordingMocks } from "./testing/mocks.ts";
 
@@ -22,12 +24,8 @@ beforeAll(async () => {
 });
 
 const DEV: StackConfigInput = { environment: "dev", queueType: "classic", devAgents: "true" };
-const PROD: StackConfigInput = {
-  environment: "prod",
-  queueType: "quorum",
-  deliveryLimit: "5",
-  devAgents: "false",
-};
+// The committed production stack file, as `pulumi up -s prod` would read it.
+const PROD: StackConfigInput = (await loadStackFile("prod")).values;
 
 async function deploy(values: StackConfigInput, secrets = {}) {
   mocks.reset();
@@ -306,7 +304,25 @@ describe("the dev stack", () => {
   });
 });
 
-describe("a clustered stack (quorum queues with a delivery limit)", () => {
+describe("the committed stack files", () => {
+  it("dev is one of each and mirrors prod otherwise (same keys, except the quorum-only delivery limit)", async () => {
+    const dev = (await loadStackFile("dev")).values;
+    expect(Object.keys(dev).sort()).toEqual(
+      Object.keys(PROD)
+        .filter((key) => key !== "deliveryLimit")
+        .sort(),
+    );
+    expect([dev.rabbitmqNodes, dev.minioNodes, dev.s3Backend]).toEqual(["1", "1", "minio"]);
+    expect([PROD.rabbitmqNodes, PROD.minioNodes, PROD.queueType, PROD.protectData]).toEqual([
+      "3",
+      "4",
+      "quorum",
+      "true",
+    ]);
+  });
+});
+
+describe("a clustered stack (Pulumi.prod.yaml: quorum queues with a delivery limit, 3 broker and 4 MinIO nodes)", () => {
   let prod: Awaited<ReturnType<typeof deploy>>;
   beforeAll(async () => {
     prod = await deploy(PROD);
@@ -338,5 +354,101 @@ describe("a clustered stack (quorum queues with a delivery limit)", () => {
       for (const r of prod.resources) violations.push(...(await resourceViolations(rule, r)));
     for (const rule of stackRules) violations.push(...(await stackViolations(rule, prod.resources)));
     expect(violations).toEqual([]);
+  });
+
+  it("runs three broker nodes on stable hostnames, each on its own volume that is kept and protected", () => {
+    const brokers = ofType(prod.resources, "docker:index/container:Container").filter((c) =>
+      String(c.props.name).startsWith("aios-prod-rabbitmq-"),
+    );
+    expect(brokers.map((b) => [b.props.name, b.props.hostname])).toEqual([
+      ["aios-prod-rabbitmq-1", "aios-rabbitmq-1"],
+      ["aios-prod-rabbitmq-2", "aios-rabbitmq-2"],
+      ["aios-prod-rabbitmq-3", "aios-rabbitmq-3"],
+    ]);
+    for (const broker of brokers) {
+      expect(broker.options.deleteBeforeReplace, String(broker.props.name)).toBe(true);
+      expect(broker.secretInputs.has("uploads")).toBe(true);
+      const uploads = broker.props.uploads as { file: string; owner?: string; permissions?: string }[];
+      expect(uploads.find((u) => u.file === "/var/lib/rabbitmq/.erlang.cookie")).toMatchObject({
+        owner: "999",
+        permissions: "0400",
+      });
+    }
+    const volumes = ofType(prod.resources, "docker:index/volume:Volume");
+    expect(volumes).toHaveLength(9);
+    for (const volume of volumes)
+      expect(volume.options).toMatchObject({ retainOnDelete: true, protect: true });
+  });
+
+  it("shares one Erlang cookie among the nodes, generated as a secret", () => {
+    const cookies = ofType(prod.resources, "docker:index/container:Container")
+      .filter((c) => String(c.props.name).startsWith("aios-prod-rabbitmq-"))
+      .map(
+        (c) =>
+          (c.props.uploads as { file: string; content: string }[]).find((u) =>
+            u.file.endsWith(".erlang.cookie"),
+          )?.content,
+      );
+    expect(new Set(cookies)).toEqual(new Set(["mock-password-rabbitmqErlangCookie"]));
+    expect(named(prod.resources, "random:index/randomPassword:RandomPassword", "")).toBeUndefined();
+    const cookie = ofType(prod.resources, "random:index/randomPassword:RandomPassword").find(
+      (r) => r.name === "rabbitmqErlangCookie",
+    );
+    expect(cookie?.props).toMatchObject({ length: 48, special: false });
+  });
+
+  it("points the RabbitMQ provider at node 1 as the provisioner, after every node is healthy", () => {
+    const [provider] = ofType(prod.resources, "pulumi:providers:rabbitmq");
+    expect(provider?.props).toMatchObject({
+      endpoint: "http://127.0.0.1:15672",
+      username: "aios-provisioner",
+    });
+    const brokerUrns = ofType(prod.resources, "docker:index/container:Container")
+      .filter((c) => String(c.props.name).startsWith("aios-prod-rabbitmq-"))
+      .map((c) => c.urn);
+    expect(provider?.options.dependencies).toEqual(expect.arrayContaining(brokerUrns));
+    const provisioner = ofType(prod.resources, "rabbitmq:index/permissions:Permissions").find(
+      (p) => p.props.user === "aios-provisioner",
+    );
+    expect(provisioner?.props).toMatchObject({ vhost: "aios" });
+  });
+
+  it("rotates the operators' admin password in place: only the aios-admin User's inputs change", async () => {
+    const snapshot = async (password: string) =>
+      new Map(
+        (await deploy(PROD, { rabbitmqAdminPassword: pulumi.secret(password) })).resources.map((r) => [
+          `${r.type}::${r.name}`,
+          JSON.stringify(r.props),
+        ]),
+      );
+    const before = await snapshot("old-admin-password");
+    const after = await snapshot("new-admin-password");
+    const changed = [...after].filter(([key, props]) => before.get(key) !== props).map(([key]) => key);
+    expect(changed).toEqual(["rabbitmq:index/user:User::messaging-aios-admin"]);
+    prod = await deploy(PROD);
+  });
+
+  it("declares no storage container with an external S3 backend, and creates the buckets there", async () => {
+    const external = { ...PROD, s3Backend: "external", s3Endpoint: "https://rgw.example.internal:7480" };
+    delete (external as Record<string, unknown>).minioNodes;
+    await expect(deploy(external)).rejects.toThrow(InfraConfigError);
+    await expect(deploy(external)).rejects.toThrow(
+      "stack config aios:s3AccessKey: required with aios:s3Backend external",
+    );
+    const { resources } = await deploy(external, {
+      s3AccessKey: pulumi.secret("rgw-access"),
+      s3SecretKey: pulumi.secret("rgw-secret"),
+    });
+    const containers = ofType(resources, "docker:index/container:Container").map((c) => String(c.props.name));
+    expect(containers.some((name) => name.includes("minio"))).toBe(false);
+    const [provider] = ofType(resources, "pulumi:providers:minio");
+    // Provider configuration reaches the engine as strings.
+    expect(provider?.props).toMatchObject({ minioServer: "rgw.example.internal:7480", minioSsl: "true" });
+    expect(provider?.secretInputs.has("minioUser") && provider.secretInputs.has("minioPassword")).toBe(true);
+    expect(provider?.options.dependencies).toEqual([]);
+    expect(ofType(resources, "minio:index/s3Bucket:S3Bucket").length).toBeGreaterThan(0);
+    // IAM users are MinIO's admin API: an external server manages its users its own way.
+    expect(ofType(resources, "minio:index/iamUser:IamUser")).toEqual([]);
+    prod = await deploy(PROD);
   });
 });
