@@ -348,12 +348,36 @@ describe("a clustered stack (Pulumi.prod.yaml: quorum queues with a delivery lim
     expect(named(prod.resources, "rabbitmq:index/user:User", "aios-dev-examples")).toBeUndefined();
   });
 
-  it("passes its own policy pack too", async () => {
+  // The mocks run every deploy as stack "dev"; the production rules read the stack from the URN.
+  const asStack = (resources: RegisteredResource[], stack: string) =>
+    resources.map((r) => ({ ...r, urn: r.urn.replace(/^urn:pulumi:[^:]+::/, `urn:pulumi:${stack}::`) }));
+  const packViolations = async (resources: RegisteredResource[]) => {
     const violations: string[] = [];
     for (const rule of resourceRules)
-      for (const r of prod.resources) violations.push(...(await resourceViolations(rule, r)));
-    for (const rule of stackRules) violations.push(...(await stackViolations(rule, prod.resources)));
-    expect(violations).toEqual([]);
+      for (const r of resources)
+        violations.push(...(await resourceViolations(rule, r)).map((m) => `${rule.name}: ${m}`));
+    for (const rule of stackRules)
+      violations.push(...(await stackViolations(rule, resources)).map((m) => `${rule.name}: ${m}`));
+    return violations;
+  };
+
+  it("passes its own policy pack too, as the production stack it is", async () => {
+    expect(await packViolations(asStack(prod.resources, "prod"))).toEqual([]);
+  });
+
+  it("fails the production rules with one broker node and classic queues", async () => {
+    const { resources } = await deploy({
+      ...PROD,
+      rabbitmqNodes: "1",
+      queueType: "classic",
+      deliveryLimit: undefined,
+    });
+    const violations = await packViolations(asStack(resources, "prod"));
+    expect(violations).toContain(
+      "production-broker-cluster: production stack 'prod' runs 1 RabbitMQ node(s) (aios-prod-rabbitmq-1); quorum queues need at least 3 to survive a node's loss (aios:rabbitmqNodes)",
+    );
+    expect(violations.filter((v) => v.startsWith("production-queues-quorum:")).length).toBeGreaterThan(3);
+    prod = await deploy(PROD);
   });
 
   it("runs three broker nodes on stable hostnames, each on its own volume that is kept and protected", () => {
