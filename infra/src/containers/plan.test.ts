@@ -237,10 +237,13 @@ describe("containerPrometheusConfig", () => {
   it("is a configuration promtool accepts, with the alert rules beside it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "aios-prometheus-"));
     try {
-      await writeFile(join(dir, "prometheus.yml"), containerPrometheusConfig(localConfig, dev));
       await writeFile(join(dir, "alerts.yml"), alertRules);
-      const { stdout } = await run("promtool", ["check", "config", join(dir, "prometheus.yml")]);
-      expect(stdout).toContain("SUCCESS");
+      // One node of each, and the production shape (three broker targets, its own intervals).
+      for (const config of [dev, prodCluster]) {
+        await writeFile(join(dir, "prometheus.yml"), containerPrometheusConfig(localConfig, config));
+        const { stdout } = await run("promtool", ["check", "config", join(dir, "prometheus.yml")]);
+        expect(stdout).toContain("SUCCESS");
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
