@@ -21,6 +21,7 @@ import {
   PublishTimeoutError,
   UnroutableError,
 } from "./errors.ts";
+import { BoundedLabel } from "../metrics/index.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
 import {
   checkHeaders,
@@ -826,6 +827,8 @@ export class Publisher {
   // Label lookups hash their arguments on every call; per-message metrics reuse the children,
   // found with one map lookup per message.
   readonly #exchangeMetrics = new Map<string, ExchangeMetrics>();
+  // Exchanges outside the topology (or, without one, past the first 50) share the label `other`.
+  #exchangeLabel: BoundedLabel | undefined;
   #countScheduled = false;
 
   /**
@@ -853,6 +856,17 @@ export class Publisher {
     if (!metrics) return undefined;
     let children = this.#exchangeMetrics.get(exchange);
     if (!children) {
+      this.#exchangeLabel ??= new BoundedLabel(
+        this.#connection.topology ? { known: this.#connection.topology.exchanges.map((e) => e.name) } : {},
+      );
+      const label = this.#exchangeLabel.value(exchange);
+      children = this.#exchangeMetrics.get(label);
+      if (children) {
+        // An exchange counted as `other` looks its children up by its own name from now on.
+        if (this.#exchangeMetrics.size < 1000) this.#exchangeMetrics.set(exchange, children);
+        return children;
+      }
+      exchange = label;
       const outcomes = new Map<string, { inc(amount?: number): void }>();
       children = {
         confirmSeconds: metrics.publishConfirmSeconds.labels({ exchange }),
