@@ -222,7 +222,8 @@ export class TestCluster {
     const info = (await response.json()) as { leader?: string; node?: string };
     const name = info.leader ?? info.node;
     const node = this.#nodes.find((n) => n.nodeName === name);
-    if (!node) throw new ClusterHarnessError(`queue ${queue} is led by ${name}, which is not in this cluster`);
+    if (!node)
+      throw new ClusterHarnessError(`queue ${queue} is led by ${name}, which is not in this cluster`);
     return node.index;
   }
 
@@ -257,7 +258,8 @@ export class TestCluster {
     // A killed VM can linger as a zombie (kill -0 says alive); a closed port is the proof.
     const deadline = Date.now() + 10_000;
     while (await portOpen(node.ports.amqp)) {
-      if (Date.now() > deadline) throw new ClusterHarnessError(`${node.nodeName} still listens after kill -9`);
+      if (Date.now() > deadline)
+        throw new ClusterHarnessError(`${node.nodeName} still listens after kill -9`);
       await delay(50);
     }
     await waitForExit(node.process, 2000);
@@ -275,7 +277,7 @@ export class TestCluster {
   /** Resolves when `count` nodes run in the cluster and each running node takes AMQP connections. */
   async waitForNodes(count = this.#nodes.length, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let seen = "";
+    let seen: string;
     for (;;) {
       for (const node of this.#nodes) {
         if (node.process && node.process.exitCode !== null) {
@@ -334,7 +336,11 @@ export class TestCluster {
   async #runningNodes(): Promise<string[]> {
     const live = this.#nodes.find((n) => n.process);
     if (!live) return [];
-    const response = await managementRequest(this.apiUrl(live.index), "GET", "/api/nodes?columns=name,running");
+    const response = await managementRequest(
+      this.apiUrl(live.index),
+      "GET",
+      "/api/nodes?columns=name,running",
+    );
     if (!response.ok) throw new Error(`GET /api/nodes: HTTP ${response.status}`);
     const nodes = (await response.json()) as { name: string; running: boolean }[];
     return nodes.filter((n) => n.running).map((n) => n.name);
@@ -347,7 +353,8 @@ export class TestCluster {
   }
 
   async #ok(response: Response, what: string): Promise<void> {
-    if (!response.ok) throw new ClusterHarnessError(`${what}: HTTP ${response.status} ${await response.text()}`);
+    if (!response.ok)
+      throw new ClusterHarnessError(`${what}: HTTP ${response.status} ${await response.text()}`);
   }
 }
 
@@ -403,7 +410,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     await mkdir(join(dir, "log"), { recursive: true });
     await writeFile(context.paths.config, files.rabbitmqConf);
     await writeFile(context.paths.enabledPlugins, files.enabledPlugins);
-    if (files.advancedConfig !== undefined) await writeFile(context.paths.advancedConfig, files.advancedConfig);
+    if (files.advancedConfig !== undefined)
+      await writeFile(context.paths.advancedConfig, files.advancedConfig);
     if (files.definitions !== undefined) await writeFile(context.paths.definitions, files.definitions);
     // Empty, so the system's /etc/rabbitmq/rabbitmq-env.conf does not override this node's settings.
     await writeFile(join(dir, "rabbitmq-env.conf"), "");
