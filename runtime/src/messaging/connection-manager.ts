@@ -27,6 +27,10 @@ export interface ConnectionEvents {
   blocked: [reason: string];
   unblocked: [];
   error: [error: Error];
+  /** close() was called: nothing will connect again. */
+  closed: [];
+  /** connect() gave up (ConnectionError/AuthenticationError); nothing reconnects until connect() is called again. */
+  failed: [error: Error];
 }
 
 type ConnectListener = (connection: ChannelModel) => Promise<void> | void;
@@ -44,6 +48,7 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   #connection: ChannelModel | undefined;
   #connecting: Promise<ChannelModel> | undefined;
   #closing = false;
+  #failure: Error | undefined;
   #blocked = false;
   #unblockWaiters: (() => void)[] = [];
   #connectWaiters: (() => void)[] = [];
@@ -73,6 +78,19 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     return this.#connection;
   }
 
+  /** true once close() was called: publishing fails at once with ConnectionClosedError. */
+  get closed(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * Why the last connect() gave up, while nothing is connected or trying to connect; undefined
+   * otherwise. Publishers fail at once instead of waiting for a connection nobody makes.
+   */
+  get connectFailure(): Error | undefined {
+    return this.#connection || this.#connecting ? undefined : this.#failure;
+  }
+
   get blocked(): boolean {
     return this.#blocked;
   }
@@ -85,11 +103,17 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   /** Connects (once); later calls return the same connection. */
   async connect(): Promise<ChannelModel> {
     if (this.#connection) return this.#connection;
-    this.#connecting ??= this.#connectWithRetries(this.#options.reconnect?.initialAttempts ?? 5).finally(
-      () => {
+    if (this.#closing) throw new ConnectionError("the connection manager is closed");
+    this.#failure = undefined;
+    this.#connecting ??= this.#connectWithRetries(this.#options.reconnect?.initialAttempts ?? 5)
+      .catch((error: unknown) => {
+        this.#failure = error as Error;
+        throw error;
+      })
+      .finally(() => {
         this.#connecting = undefined;
-      },
-    );
+        if (this.#failure && !this.#connection && !this.#closing) this.emit("failed", this.#failure);
+      });
     return this.#connecting;
   }
 
@@ -144,6 +168,7 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   async close(): Promise<void> {
     this.#closing = true;
     this.#closed.abort(new ConnectionError("the connection manager is closed"));
+    this.emit("closed");
     for (const wake of this.#connectWaiters.splice(0)) wake();
     for (const wake of this.#unblockWaiters.splice(0)) wake();
     const connection = this.#connection;

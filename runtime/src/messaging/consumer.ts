@@ -5,7 +5,7 @@ import { applyTopology, type WorkQueuePlan } from "../topology/index.ts";
 import { backoffDelay, sleep } from "../backoff.ts";
 import { AckBatcher } from "./ack-batcher.ts";
 import type { ConnectionManager } from "./connection-manager.ts";
-import { decodeEnvelope, type Envelope } from "./envelope.ts";
+import { decodeMessage, type Envelope } from "./envelope.ts";
 import { NonRetryableError } from "./errors.ts";
 import { attemptsOf, type DeadLetterReason, failureHeaders, republishProperties } from "./failure-headers.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
@@ -263,7 +263,7 @@ export class Consumer<T = unknown> {
     message: ConsumeMessage,
     signal: AbortSignal,
   ): Promise<void> {
-    const decoded = decodeEnvelope<T>(message.content, this.#options.schema);
+    const decoded = decodeMessage<T>(message.content, message.properties, this.#options.schema);
     if (!decoded.ok) {
       await this.#deadLetter(channel, publishChannel, message, decoded.error, decoded.reason);
       return;

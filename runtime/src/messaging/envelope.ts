@@ -28,8 +28,27 @@ const EnvelopeSchema = z.object({
   data: z.unknown(),
 });
 
-/** RabbitMQ 4.x's default max_message_size is 16 MiB (3.x: 128 MiB); stay under both. */
+/**
+ * RabbitMQ 4.x's default `max_message_size` is 16 MiB (3.x: 128 MiB). A larger default would
+ * let a 4.x broker refuse the message by closing the channel, which fails every message in
+ * flight beside it; under both, the check is ours and the error says which limit. Raise it
+ * (and the broker's) for bigger messages, or better, put big blobs in object storage and send
+ * their key.
+ */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A Buffer, typed array or ArrayBuffer payload travels as its bytes, not as JSON (a Buffer's
+ * JSON is an array of numbers, 2–4 times its size): the body is the bytes, the content type
+ * this one, and the envelope's fields go into these headers.
+ */
+export const BINARY_CONTENT_TYPE = "application/octet-stream";
+export const BINARY_HEADERS = {
+  v: "x-aios-v",
+  type: "x-aios-type",
+  time: "x-aios-time",
+  source: "x-aios-source",
+} as const;
 
 export interface EncodeOptions<T> {
   readonly type: string;
@@ -39,40 +58,202 @@ export interface EncodeOptions<T> {
   readonly maxBytes?: number | undefined;
 }
 
-export function encodeEnvelope<T>(
-  data: T,
-  options: EncodeOptions<T>,
-): { envelope: Envelope<T>; body: Buffer } {
+export interface EncodedMessage<T> {
+  readonly envelope: Envelope<T>;
+  readonly body: Buffer;
+  /** true: `body` is the payload's bytes; the envelope's fields go in BINARY_HEADERS. */
+  readonly binary: boolean;
+}
+
+/**
+ * Wraps `data` in a v1 envelope and encodes it. Binary payloads (Buffer, typed array,
+ * ArrayBuffer) are carried as bytes (see BINARY_CONTENT_TYPE); anything else as JSON.
+ *
+ * @throws SchemaValidationError the payload does not match `schema`.
+ * @throws SerializationError JSON cannot carry the payload exactly (undefined, NaN, Infinity,
+ *   a function, a symbol, a BigInt, a Map or Set, binary data nested in JSON, a cycle); the
+ *   error's `path` names the value, e.g. `$.a.b[2]`.
+ * @throws MessageTooLargeError the message exceeds `maxBytes` (default DEFAULT_MAX_MESSAGE_BYTES),
+ *   found before the payload was serialized whole.
+ * @example
+ * const { body } = encodeEnvelope({ task: "review" }, { type: "reviewer.review" });
+ */
+export function encodeEnvelope<T>(data: T, options: EncodeOptions<T>): EncodedMessage<T> {
   if (options.schema) {
     const result = options.schema.safeParse(data);
     if (!result.success) throw new SchemaValidationError(options.type, zodIssues(result.error));
   }
+  const limit = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const id = options.id ?? randomUUID();
   const time = isoNow();
   const { type, source } = options;
   const envelope: Envelope<T> =
     source === undefined ? { v: 1, id, type, time, data } : { v: 1, id, type, time, source, data };
-  let payload: string | undefined;
-  try {
-    payload = JSON.stringify(data) as string | undefined;
-  } catch (error) {
-    // BigInt and circular structures land here; say which, not just "TypeError".
-    throw serializationError(options.type, (error as Error).message, error);
+  const bytes = binaryOf(data);
+  if (bytes !== undefined) {
+    // Checked before anything is copied or encoded: a 120 MiB Buffer costs nothing here.
+    if (bytes.length > limit) throw new MessageTooLargeError(bytes.length, limit);
+    return { envelope, body: bytes, binary: true };
   }
-  if (payload === undefined) throw serializationError(options.type, `${typeof data} is not a JSON value`);
+  // A string's UTF-8 is at least as long as the string: refused before it is escaped.
+  if (typeof data === "string" && data.length > limit) {
+    throw new MessageTooLargeError(`at least ${data.length}`, limit);
+  }
+  const payload = serializePayload(data, options.type, limit);
   // Only the payload needs the general serializer; the envelope around it is written out.
   const head =
     `{"v":1,"id":${JSON.stringify(envelope.id)},"type":${JSON.stringify(envelope.type)},"time":"${envelope.time}"` +
     `${envelope.source === undefined ? "" : `,"source":${JSON.stringify(envelope.source)}`},"data":`;
   const body = utf8Concat(head, payload, "}");
-  const limit = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (body.length > limit) throw new MessageTooLargeError(body.length, limit);
-  return { envelope, body };
+  return { envelope, body, binary: false };
 }
 
-function serializationError(type: string, reason: string, cause?: unknown): SerializationError {
+/** The bytes of a binary payload (no copy), or undefined when the payload is not binary. */
+function binaryOf(data: unknown): Buffer | undefined {
+  if (typeof data !== "object" || data === null) return undefined;
+  if (Buffer.isBuffer(data)) return data;
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  return undefined;
+}
+
+/**
+ * Thrown from inside JSON.stringify's replacer to stop it at the first value JSON would lose
+ * or at the size limit; turned into a typed error (with the value's path) outside it.
+ */
+class Stop {
+  readonly reason: string;
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
+
+// The replacer's state: JSON.stringify is synchronous, so one set of module variables serves.
+let budget = 0;
+
+/**
+ * Checks every value on the one pass JSON.stringify makes anyway: a value JSON cannot carry
+ * exactly stops it, and so does a payload whose strings and values add up past the size limit
+ * (every string costs at least its length in UTF-8, every other value at least a byte), so no
+ * payload makes the serializer build more than a few times the limit. Cheapest checks first:
+ * strings, then numbers; objects are the rare case.
+ */
+function checkValue(this: unknown, key: string, value: unknown): unknown {
+  switch (typeof value) {
+    case "string":
+      budget -= value.length;
+      break;
+    case "number":
+      // NaN and ±Infinity would become null.
+      if (value - value !== 0) throw new Stop(`${value} is not a JSON number (it would become null)`);
+      budget--;
+      break;
+    case "object":
+      if (value !== null && !Array.isArray(value)) {
+        const original = (this as Record<string, unknown>)[key];
+        if (ArrayBuffer.isView(original) || original instanceof ArrayBuffer) {
+          throw new Stop(
+            "binary data inside a JSON payload (it would become an array of numbers); publish the bytes as the whole payload, or encode them as base64",
+          );
+        }
+        if (value instanceof Map || value instanceof Set) {
+          throw new Stop(`a ${value instanceof Map ? "Map" : "Set"} (it would become {})`);
+        }
+      }
+      budget--;
+      break;
+    case "boolean":
+      budget--;
+      break;
+    case "undefined":
+      throw new Stop("undefined (it would be dropped, or become null in an array)");
+    case "bigint":
+      throw new Stop("a BigInt (JSON has no BigInt; send it as a string)");
+    default:
+      throw new Stop(`a ${typeof value} (it would be dropped)`);
+  }
+  if (budget < 0) throw new Stop("");
+  return value;
+}
+
+function serializePayload(data: unknown, type: string, limit: number): string {
+  budget = limit;
+  let payload: string;
+  try {
+    payload = JSON.stringify(data, checkValue) as string;
+  } catch (error) {
+    if (error instanceof Stop) {
+      if (error.reason === "") throw new MessageTooLargeError(`more than ${limit}`, limit);
+      const path = pathOfFirstProblem(data) ?? "$";
+      throw serializationError(type, `${path} is ${error.reason}`, undefined, path);
+    }
+    // Circular structures land here; say which, not just "TypeError".
+    throw serializationError(type, (error as Error).message, error);
+  }
+  return payload;
+}
+
+/**
+ * Finds where the replacer stopped, on the slow path only (after a failure): walks the payload
+ * the way JSON.stringify does (toJSON first) and returns the JSONPath of the first value it
+ * would lose.
+ */
+function pathOfFirstProblem(root: unknown): string | undefined {
+  const seen = new Set<object>();
+  const visit = (holder: Record<string, unknown>, key: string, path: string): string | undefined => {
+    let value = holder[key];
+    if (
+      value !== null &&
+      typeof value === "object" &&
+      typeof (value as { toJSON?: unknown }).toJSON === "function"
+    ) {
+      if (ArrayBuffer.isView(value)) return path;
+      value = (value as { toJSON(key: string): unknown }).toJSON(key);
+    }
+    try {
+      checkValueForPath(holder, key, value);
+    } catch {
+      return path;
+    }
+    if (value === null || typeof value !== "object" || seen.has(value)) return undefined;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const found = visit(value as unknown as Record<string, unknown>, String(i), `${path}[${i}]`);
+        if (found) return found;
+      }
+    } else {
+      for (const child of Object.keys(value)) {
+        const step = /^[A-Za-z_$][\w$]*$/.test(child) ? `.${child}` : `[${JSON.stringify(child)}]`;
+        const found = visit(value as Record<string, unknown>, child, `${path}${step}`);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return visit({ "": root }, "", "$");
+}
+
+function checkValueForPath(holder: unknown, key: string, value: unknown): void {
+  const saved = budget;
+  budget = Number.POSITIVE_INFINITY;
+  try {
+    checkValue.call(holder, key, value);
+  } finally {
+    budget = saved;
+  }
+}
+
+function serializationError(
+  type: string,
+  reason: string,
+  cause?: unknown,
+  path?: string,
+): SerializationError {
   return new SerializationError(`payload of message type '${type}' cannot be serialized to JSON: ${reason}`, {
     cause,
+    ...(path === undefined ? {} : { path }),
   });
 }
 
@@ -116,6 +297,54 @@ export function decodeEnvelope<T>(body: Buffer, schema?: z.ZodType<T>): DecodeRe
     return { ok: false, reason: "schema-invalid", error: `${issue?.path || "(root)"}: ${issue?.message}` };
   }
   return { ok: true, envelope: { ...envelope.data, data: data.data } as Envelope<T> };
+}
+
+/** The AMQP properties decodeMessage reads: content type and headers. */
+export interface MessageProperties {
+  readonly contentType?: string | undefined;
+  readonly headers?: Readonly<Record<string, unknown>> | undefined;
+  readonly messageId?: string | undefined;
+}
+
+/**
+ * Decodes a consumed message: a binary one (BINARY_CONTENT_TYPE with the envelope in
+ * BINARY_HEADERS) gives an envelope whose `data` is the body, a Buffer; anything else is read
+ * as a JSON envelope (decodeEnvelope). Never throws: a body it cannot read is `ok: false`.
+ */
+export function decodeMessage<T>(
+  body: Buffer,
+  properties: MessageProperties | undefined,
+  schema?: z.ZodType<T>,
+): DecodeResult<T> {
+  if (properties?.contentType !== BINARY_CONTENT_TYPE) return decodeEnvelope(body, schema);
+  const headers = properties.headers ?? {};
+  const type = headers[BINARY_HEADERS.type];
+  const time = headers[BINARY_HEADERS.time];
+  const source = headers[BINARY_HEADERS.source];
+  const id = properties.messageId;
+  if (
+    headers[BINARY_HEADERS.v] !== 1 ||
+    typeof type !== "string" ||
+    type === "" ||
+    typeof time !== "string" ||
+    typeof id !== "string" ||
+    id === "" ||
+    (source !== undefined && typeof source !== "string")
+  ) {
+    return {
+      ok: false,
+      reason: "unparseable",
+      error: `a binary message needs headers ${Object.values(BINARY_HEADERS).join(", ")} (v1) and a message id`,
+    };
+  }
+  const envelope = { v: 1 as const, id, type, time, ...(source === undefined ? {} : { source }), data: body };
+  if (!schema) return { ok: true, envelope: envelope as Envelope<T> };
+  const data = schema.safeParse(body);
+  if (!data.success) {
+    const issue = zodIssues(data.error)[0];
+    return { ok: false, reason: "schema-invalid", error: `${issue?.path || "(root)"}: ${issue?.message}` };
+  }
+  return { ok: true, envelope: { ...envelope, data: data.data } };
 }
 
 function zodIssues(error: z.ZodError): { path: string; message: string }[] {
