@@ -373,7 +373,38 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const { base: basePort, lock } = await reservePortBlock(options.basePort ?? 5701, count);
   const tag = randomBytes(3).toString("hex");
   const base = join(tmpdir(), `aios-cluster-${tag}`);
+  let nodes: NodeState[];
+  try {
+    nodes = await prepareNodes(options, count, basePort, tag, base);
+  } catch (error) {
+    // Nothing runs yet: give the ports and the folder back.
+    await rm(base, { recursive: true, force: true });
+    await unlink(lock).catch(() => {});
+    throw error;
+  }
   const credentials = options.credentials ?? { username: "guest", password: "guest" };
+  const cluster = new TestCluster(nodes, base, lock, credentials, options.keepState ?? false);
+  const timeoutMs = options.bootTimeoutMs ?? 120_000;
+  try {
+    await launch(nodes[0] as NodeState);
+    await cluster.waitForNodes(1, timeoutMs);
+    for (const node of nodes.slice(1)) await launch(node);
+    await cluster.waitForNodes(count, timeoutMs);
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
+
+/** Writes every node's files (and the shared cookie) under `base`; returns the nodes, none started. */
+async function prepareNodes(
+  options: ClusterOptions,
+  count: number,
+  basePort: number,
+  tag: string,
+  base: string,
+): Promise<NodeState[]> {
   const nodeNames = Array.from({ length: count }, (_, i) => `aios-${tag}-${i + 1}@localhost`);
   const cookie = randomBytes(20).toString("hex").toUpperCase();
   const nodes: NodeState[] = [];
@@ -404,9 +435,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     };
     const defaults = defaultClusterNodeFiles(context, cookie);
     const files = options.files ? options.files(context, defaults) : defaults;
-    if (clusterCookie !== undefined && files.cookie !== clusterCookie)
+    // A generated cookie file may end in a newline; the cookie itself is one word.
+    const nodeCookie = files.cookie.trim();
+    if (!/^\S+$/.test(nodeCookie))
+      throw new ClusterHarnessError(`node ${index + 1}'s cookie is empty or holds whitespace`);
+    if (clusterCookie !== undefined && nodeCookie !== clusterCookie)
       throw new ClusterHarnessError(`node ${index + 1}'s cookie differs from node 1's: a cluster shares one`);
-    clusterCookie = files.cookie;
+    clusterCookie = nodeCookie;
     await mkdir(join(dir, "log"), { recursive: true });
     await writeFile(context.paths.config, files.rabbitmqConf);
     await writeFile(context.paths.enabledPlugins, files.enabledPlugins);
@@ -450,18 +485,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const cookieFile = join(home, ".erlang.cookie");
   await writeFile(cookieFile, clusterCookie ?? cookie);
   await chmod(cookieFile, 0o400);
-  const cluster = new TestCluster(nodes, base, lock, credentials, options.keepState ?? false);
-  const timeoutMs = options.bootTimeoutMs ?? 120_000;
-  try {
-    await launch(nodes[0] as NodeState);
-    await cluster.waitForNodes(1, timeoutMs);
-    for (const node of nodes.slice(1)) await launch(node);
-    await cluster.waitForNodes(count, timeoutMs);
-  } catch (error) {
-    await cluster.stop();
-    throw error;
-  }
-  return cluster;
+  return nodes;
 }
 
 async function bootCount(node: NodeState): Promise<number> {
