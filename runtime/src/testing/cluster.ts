@@ -267,7 +267,7 @@ export class TestCluster {
   }
 
   /** Starts a stopped (or killed) node again and waits until the cluster runs every node. */
-  async restart(index: number, timeoutMs = 60_000): Promise<void> {
+  async restart(index: number, timeoutMs = 120_000): Promise<void> {
     const node = this.#node(index);
     if (node.process) throw new ClusterHarnessError(`${node.nodeName} is running`);
     await launch(node);
@@ -333,17 +333,28 @@ export class TestCluster {
     await unlink(this.#lock).catch(() => {});
   }
 
+  /** The running nodes as the first live node whose management API answers sees them. */
   async #runningNodes(): Promise<string[]> {
-    const live = this.#nodes.find((n) => n.process);
-    if (!live) return [];
-    const response = await managementRequest(
-      this.apiUrl(live.index),
-      "GET",
-      "/api/nodes?columns=name,running",
+    // A node that is (re)starting has a process but no management API yet: ask the others too.
+    let lastError: unknown;
+    for (const node of this.#nodes) {
+      if (!node.process) continue;
+      try {
+        const response = await managementRequest(
+          this.apiUrl(node.index),
+          "GET",
+          "/api/nodes?columns=name,running",
+        );
+        if (!response.ok) throw new Error(`GET /api/nodes on ${node.nodeName}: HTTP ${response.status}`);
+        const nodes = (await response.json()) as { name: string; running: boolean }[];
+        return nodes.filter((n) => n.running).map((n) => n.name);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw new Error(
+      `no management API answers: ${(lastError as Error | undefined)?.message ?? "no node runs"}`,
     );
-    if (!response.ok) throw new Error(`GET /api/nodes: HTTP ${response.status}`);
-    const nodes = (await response.json()) as { name: string; running: boolean }[];
-    return nodes.filter((n) => n.running).map((n) => n.name);
   }
 
   #node(index: number): NodeState {
