@@ -45,6 +45,7 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   readonly #options: ConnectionManagerOptions;
   readonly #logger: Logger;
   readonly #listeners = new Set<ConnectListener>();
+  readonly #giveUpListeners = new Set<(error: Error) => void>();
   #connection: ChannelModel | undefined;
   #connecting: Promise<ChannelModel> | undefined;
   #closing = false;
@@ -112,7 +113,10 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
       })
       .finally(() => {
         this.#connecting = undefined;
-        if (this.#failure && !this.#connection && !this.#closing) this.emit("failed", this.#failure);
+        if (this.#failure && !this.#connection && !this.#closing) {
+          this.emit("failed", this.#failure);
+          this.#gaveUp(this.#failure);
+        }
       });
     return this.#connecting;
   }
@@ -125,6 +129,27 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     this.#listeners.add(listener);
     if (this.#connection) void this.#runListener(listener, this.#connection);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Runs `listener` when nothing will connect without the caller acting: close() was called, or
+   * connect() gave up. Publishers use it to fail waiting messages at once. A Set, not an event:
+   * any number of publishers may share one manager without tripping Node's listener warning.
+   * Returns a function that removes it.
+   */
+  onGiveUp(listener: (error: Error) => void): () => void {
+    this.#giveUpListeners.add(listener);
+    return () => this.#giveUpListeners.delete(listener);
+  }
+
+  #gaveUp(error: Error): void {
+    for (const listener of [...this.#giveUpListeners]) {
+      try {
+        listener(error);
+      } catch (failure) {
+        this.emit("error", failure as Error);
+      }
+    }
   }
 
   /** Resolves when connected (and not blocked by the broker's flow control). */
@@ -169,6 +194,7 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     this.#closing = true;
     this.#closed.abort(new ConnectionError("the connection manager is closed"));
     this.emit("closed");
+    this.#gaveUp(new ConnectionError("the connection manager is closed"));
     for (const wake of this.#connectWaiters.splice(0)) wake();
     for (const wake of this.#unblockWaiters.splice(0)) wake();
     const connection = this.#connection;

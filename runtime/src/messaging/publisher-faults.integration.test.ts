@@ -376,5 +376,5 @@ describe("a publisher under faults, on a real broker", () => {
       await publisher.close();
     }
     expect((await drain("abort.shared")).length).toBe(20_000);
-  });
+  }, 90_000);
 });

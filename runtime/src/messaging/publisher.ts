@@ -210,13 +210,10 @@ export class Publisher {
     this.#options = options;
     this.#metrics = options.metrics === false ? undefined : (options.metrics ?? messagingMetrics());
     const unsubscribe = this.#connection.onConnected((connection) => this.#openChannel(connection));
-    const onClosed = () => this.#failWaiting();
-    this.#connection.on("closed", onClosed);
-    this.#connection.on("failed", onClosed);
+    const stopWatching = this.#connection.onGiveUp(() => this.#failWaiting());
     this.#unsubscribe = () => {
       unsubscribe();
-      this.#connection.off("closed", onClosed);
-      this.#connection.off("failed", onClosed);
+      stopWatching();
     };
     this.#sweeper = setInterval(() => this.#expire(), 250).unref();
   }
@@ -407,7 +404,8 @@ export class Publisher {
       // Nothing would ever send it: fail now rather than at the timeout.
       const down = this.#unavailable();
       if (down) return reject(down);
-      if (this.#options.failFast) return reject(new NotConnectedError());
+      // (Between a nack and the fresh channel the connection is up: not a reason to refuse.)
+      if (this.#options.failFast && !this.#reopenTimer) return reject(new NotConnectedError());
     }
     const capacity = this.#options.bufferSize ?? 10_000;
     if (this.#waiting.length - this.#waitingHead >= capacity) return reject(new BufferFullError(capacity));
@@ -437,7 +435,7 @@ export class Publisher {
     if (signal) {
       // Removed when the message settles (#settle): one shared signal must not collect a
       // listener, and through it a message body, per message.
-      pending.onAbort = () => this.#settle(pending, signal.reason as Error, "aborted");
+      pending.onAbort = () => this.#settle(pending, signal.reason as Error);
       signal.addEventListener("abort", pending.onAbort, { once: true });
     }
     this.#waiting.push(pending);
@@ -498,7 +496,13 @@ export class Publisher {
     this.#reopenTimer = undefined;
     this.#requeueNacked();
     const deadline = Date.now() + timeoutMs;
-    while ((this.#inFlight.size > 0 || this.#pendingCount() > 0) && Date.now() < deadline && this.#slot) {
+    // Waits while something can still be confirmed: a channel to send on, or messages in flight
+    // (also on a channel retired after a nack).
+    while (
+      (this.#inFlight.size > 0 || this.#pendingCount() > 0) &&
+      Date.now() < deadline &&
+      (this.#slot || this.#inFlight.size > 0)
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     for (const pending of [...this.#inFlight]) {
@@ -527,7 +531,14 @@ export class Publisher {
   async #openChannel(connection: ChannelModel): Promise<void> {
     if (this.#closed) return;
     const generation = ++this.#openGeneration;
-    const channel = await connection.createConfirmChannel();
+    let channel: ConfirmChannel;
+    try {
+      channel = await connection.createConfirmChannel();
+    } catch (error) {
+      // The connection went away meanwhile (closed, or lost: the reconnect opens the next one).
+      if (this.#closed || this.#connection.closed || !this.#connection.connected) return;
+      throw error;
+    }
     if (generation !== this.#openGeneration || this.#closed) {
       // A newer open (a reconnect racing a reopen) won; this channel is not needed.
       await channel.close().catch(() => {});
@@ -581,11 +592,12 @@ export class Publisher {
     const retry: Pending[] = [];
     if (close) {
       const test = culpritTest(close);
-      const culprits = test ? unconfirmed.filter(test) : [];
-      if (culprits.length === 0 && unconfirmed.length === 1) culprits.push(unconfirmed[0] as Pending);
-      if (culprits.length > 0) {
+      const culprits = new Set(test ? unconfirmed.filter(test) : []);
+      if (culprits.size === 0 && unconfirmed.length === 1) culprits.add(unconfirmed[0] as Pending);
+      if (culprits.size > 0) {
+        // Metrics outcome "failed": the counter's outcomes are a fixed set (see metrics.ts).
         for (const pending of unconfirmed) {
-          if (culprits.includes(pending)) this.#settle(pending, refusalError(pending, close), "refused");
+          if (culprits.has(pending)) this.#settle(pending, refusalError(pending, close), "failed");
           else retry.push(pending);
         }
       } else {
