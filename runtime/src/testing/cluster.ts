@@ -243,10 +243,14 @@ export class TestCluster {
     }
   }
 
-  /** `kill -9` of a node's Erlang VM; resolves when its AMQP port is closed. */
-  async kill(index: number): Promise<void> {
+  /**
+   * `kill -9` of a node's Erlang VM; resolves, when its AMQP port is closed, with the time
+   * (`Date.now()`) the signal was sent.
+   */
+  async kill(index: number): Promise<number> {
     const node = this.#node(index);
     const pid = await beamPid(node);
+    const signalledAt = Date.now();
     if (pid !== undefined) {
       try {
         process.kill(pid, "SIGKILL");
@@ -264,6 +268,7 @@ export class TestCluster {
     }
     await waitForExit(node.process, 2000);
     node.process = undefined;
+    return signalledAt;
   }
 
   /** Starts a stopped (or killed) node again and waits until the cluster runs every node. */
