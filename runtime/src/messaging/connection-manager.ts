@@ -75,6 +75,16 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     return this.#connection !== undefined;
   }
 
+  /**
+   * The live connection, or undefined between connections. Work bound to one connection (a
+   * consumer's resubscribe, a channel's reopening) compares against it: amqplib closes a
+   * connection's channels before the connection itself reports closed, so `connected` can
+   * still be true while a channel of a dying connection closes.
+   */
+  get current(): ChannelModel | undefined {
+    return this.#connection;
+  }
+
   /** true once close() was called: publishing fails at once with ConnectionClosedError. */
   get closed(): boolean {
     return this.#closing;
