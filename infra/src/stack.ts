@@ -12,6 +12,7 @@ import { DevAgents } from "./containers/dev-agents.ts";
 import { ADMIN_USER, containerName, containerPlans } from "./containers/plan.ts";
 import { MessagingTopology } from "./messaging/component.ts";
 import { grafanaFiles } from "./observability/grafana.ts";
+import { loadObservabilitySettings } from "./observability/settings.ts";
 import { InfraPlanError } from "./errors.ts";
 import { StorageBuckets } from "./storage/component.ts";
 import { storageToResources } from "./storage/plan.ts";
@@ -48,8 +49,8 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
   };
   const topology = await loadTopologySpec(repositoryPath(config.topologyFile), { overrides });
   const storage = await loadStorageSpec(repositoryPath(config.storageFile));
-  const [localPrometheusConfig, alertRules] = await Promise.all([
-    readFile(repositoryPath("observability/prometheus/prometheus.yml"), "utf8"),
+  const [observability, alertRules] = await Promise.all([
+    loadObservabilitySettings(repositoryPath("config/observability.yaml")),
     readFile(repositoryPath("observability/prometheus/alerts.yml"), "utf8"),
   ]);
 
@@ -68,7 +69,7 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
     secrets: adminSecrets,
     plans: containerPlans({
       config,
-      localPrometheusConfig,
+      observability,
       alertRules,
       grafanaFiles: grafanaFiles({
         prometheusUrl: `http://${containerName(config, "prometheus")}:9090`,

@@ -6,17 +6,18 @@ import { promisify } from "node:util";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig, repositoryPath } from "../config.ts";
-import { InfraPlanError } from "../errors.ts";
+import { ObservabilityConfigError } from "../errors.ts";
+import { loadObservabilitySettings } from "../observability/settings.ts";
 import { containerPlans, containerPrometheusConfig, IMAGES } from "./plan.ts";
 
 const run = promisify(execFile);
 const dev = parseStackConfig({ environment: "dev", devAgents: "true" });
 const prod = parseStackConfig({ environment: "prod", queueType: "quorum" });
-const localConfig = await readFile(repositoryPath("observability/prometheus/prometheus.yml"), "utf8");
+const observability = await loadObservabilitySettings(repositoryPath("config/observability.yaml"));
 const alertRules = await readFile(repositoryPath("observability/prometheus/alerts.yml"), "utf8");
 const plans = containerPlans({
   config: dev,
-  localPrometheusConfig: localConfig,
+  observability,
   alertRules,
   grafanaFiles: [],
   staleUploadsExpiry: "24h",
@@ -86,6 +87,7 @@ describe("containerPrometheusConfig", () => {
       parse(text) as {
         scrape_configs: {
           job_name: string;
+          scrape_interval: string;
           metrics_path?: string;
           static_configs?: { targets: string[] }[];
           file_sd_configs?: unknown;
@@ -93,11 +95,12 @@ describe("containerPrometheusConfig", () => {
       }
     ).scrape_configs;
 
-  it("keeps the local jobs and metrics paths, with targets on the container network", () => {
-    const jobs = scrape(containerPrometheusConfig(localConfig, dev));
-    const rabbitmq = jobs.find((j) => j.job_name === "rabbitmq");
-    expect(rabbitmq?.metrics_path).toBe("/metrics/per-object");
-    expect(rabbitmq?.static_configs?.[0]?.targets).toEqual(["aios-dev-rabbitmq:15692"]);
+  it("runs the local jobs and metrics paths, with targets on the container network", () => {
+    const jobs = scrape(containerPrometheusConfig(observability, dev));
+    const perObject = jobs.find((j) => j.job_name === "rabbitmq");
+    expect(perObject?.metrics_path).toBe("/metrics/per-object");
+    expect(perObject?.static_configs?.[0]?.targets).toEqual(["aios-dev-rabbitmq:15692"]);
+    expect(jobs.find((j) => j.job_name === "rabbitmq-node")?.metrics_path).toBe("/metrics");
     expect(jobs.find((j) => j.job_name === "aios")?.static_configs?.[0]?.targets).toEqual([
       "aios-dev-agents:9464",
     ]);
@@ -106,27 +109,57 @@ describe("containerPrometheusConfig", () => {
     ]);
   });
 
+  it("scrapes at the intervals of the stack profile of config/observability.yaml", () => {
+    const jobs = scrape(containerPrometheusConfig(observability, prod));
+    expect(Object.fromEntries(jobs.map((j) => [j.job_name, j.scrape_interval]))).toEqual(
+      observability.prometheus.stack.scrapeIntervals,
+    );
+  });
+
   it("discovers agents through file_sd when the stack runs no dev agents", () => {
-    const aios = scrape(containerPrometheusConfig(localConfig, prod)).find((j) => j.job_name === "aios");
+    const aios = scrape(containerPrometheusConfig(observability, prod)).find((j) => j.job_name === "aios");
     expect(aios?.file_sd_configs).toEqual([
-      { files: ["/etc/prometheus/targets/*.json"], refresh_interval: "30s" },
+      {
+        files: ["/etc/prometheus/targets/*.json"],
+        refresh_interval: observability.prometheus.stack.scrapeIntervals.aios,
+      },
     ]);
     expect(aios?.static_configs).toBeUndefined();
   });
 
-  it("refuses a local target that no container serves, naming the job", () => {
-    const extra = `${localConfig}\n  - job_name: rgw\n    static_configs:\n      - targets: ["127.0.0.1:7480"]\n`;
-    expect(() => containerPrometheusConfig(extra, dev)).toThrow(InfraPlanError);
-    expect(() => containerPrometheusConfig(extra, dev)).toThrow("job 'rgw' scrapes 127.0.0.1:7480");
+  it("refuses a stack profile without an interval for a job, naming the key", () => {
+    const { minio: _, ...intervals } = observability.prometheus.stack.scrapeIntervals;
+    const partial = {
+      prometheus: {
+        ...observability.prometheus,
+        stack: { ...observability.prometheus.stack, scrapeIntervals: intervals },
+      },
+    };
+    expect(() => containerPrometheusConfig(partial, dev)).toThrow(ObservabilityConfigError);
+    expect(() => containerPrometheusConfig(partial, dev)).toThrow(
+      "prometheus.stack.scrapeIntervals.minio: missing",
+    );
+  });
+
+  it("keeps the retention of the stack profile on Prometheus' command line", () => {
+    const { time, size } = observability.prometheus.stack.retention;
+    expect(byRole("prometheus")?.command).toEqual(
+      expect.arrayContaining([
+        `--storage.tsdb.retention.time=${time}`,
+        `--storage.tsdb.retention.size=${size}`,
+      ]),
+    );
   });
 
   it("is a configuration promtool accepts, with the alert rules beside it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "aios-prometheus-"));
     try {
-      await writeFile(join(dir, "prometheus.yml"), containerPrometheusConfig(localConfig, dev));
-      await writeFile(join(dir, "alerts.yml"), alertRules);
-      const { stdout } = await run("promtool", ["check", "config", join(dir, "prometheus.yml")]);
-      expect(stdout).toContain("SUCCESS");
+      for (const config of [dev, prod]) {
+        await writeFile(join(dir, "prometheus.yml"), containerPrometheusConfig(observability, config));
+        await writeFile(join(dir, "alerts.yml"), alertRules);
+        const { stdout } = await run("promtool", ["check", "config", join(dir, "prometheus.yml")]);
+        expect(stdout).toContain("SUCCESS");
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

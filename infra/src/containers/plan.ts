@@ -1,6 +1,6 @@
-import { parse, stringify } from "yaml";
 import type { StackConfig } from "../config.ts";
-import { InfraPlanError } from "../errors.ts";
+import { renderPrometheusConfig } from "../observability/prometheus-config.ts";
+import { type ObservabilitySettings, retentionFlags } from "../observability/settings.ts";
 
 // Pure description of the containers of one environment: images (pinned, never :latest), ports
 // (published on the stack's bind address only), health checks, non-secret environment and files.
@@ -53,8 +53,8 @@ export interface ContainerPlan {
 
 export interface ContainerPlanInputs {
   readonly config: StackConfig;
-  /** observability/prometheus/prometheus.yml: the local services' scrape config, adapted here. */
-  readonly localPrometheusConfig: string;
+  /** config/observability.yaml: the stack's Prometheus retention and scrape intervals. */
+  readonly observability: ObservabilitySettings;
   /** observability/prometheus/alerts.yml, uploaded unchanged (one source of alert rules). */
   readonly alertRules: string;
   /** Grafana provisioning and dashboard files (see observability/grafana.ts). */
@@ -136,7 +136,7 @@ export function containerPlans(inputs: ContainerPlanInputs): ContainerPlan[] {
       command: [
         "--config.file=/etc/prometheus/prometheus.yml",
         "--storage.tsdb.path=/prometheus",
-        "--storage.tsdb.retention.time=15d",
+        ...retentionFlags(inputs.observability.prometheus.stack),
         "--web.enable-lifecycle",
       ],
       envs: [],
@@ -145,7 +145,7 @@ export function containerPlans(inputs: ContainerPlanInputs): ContainerPlan[] {
       files: [
         {
           file: "/etc/prometheus/prometheus.yml",
-          content: containerPrometheusConfig(inputs.localPrometheusConfig, config),
+          content: containerPrometheusConfig(inputs.observability, config),
         },
         { file: "/etc/prometheus/alerts.yml", content: inputs.alertRules },
       ],
@@ -173,77 +173,29 @@ export function containerPlans(inputs: ContainerPlanInputs): ContainerPlan[] {
   ];
 }
 
-interface ScrapeConfig {
-  job_name: string;
-  metrics_path?: string;
-  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
-  file_sd_configs?: { files: string[]; refresh_interval?: string }[];
-  [key: string]: unknown;
-}
-
 /**
- * The local Prometheus config (observability/prometheus/prometheus.yml, used by
- * scripts/services.sh) adapted to the container network: the same jobs, metrics paths and rule
- * files, with targets on 127.0.0.1 replaced by container names, agents registered statically
- * (the dev agents container) or through file_sd, and MinIO's own metrics added.
+ * The stack's prometheus.yml: the jobs of the local services' Prometheus (one renderer,
+ * infra/src/observability/prometheus-config.ts) with targets on the container network, intervals of
+ * the `stack` profile of config/observability.yaml, agents registered statically (the dev agents
+ * container) or through file_sd, and MinIO's own metrics.
+ * @throws {ObservabilityConfigError} when the stack profile lacks an interval for one of the jobs.
  */
-export function containerPrometheusConfig(localConfig: string, config: StackConfig): string {
-  const document = parse(localConfig) as { scrape_configs?: ScrapeConfig[]; [key: string]: unknown };
-  if (!Array.isArray(document.scrape_configs)) {
-    throw new InfraPlanError("observability/prometheus/prometheus.yml: no scrape_configs list");
-  }
-  // Local port → the container that serves it on the container network.
-  const localPorts: Record<string, string> = {
-    "9090": "127.0.0.1:9090", // Prometheus scrapes itself inside its own container.
-    "15692": `${containerName(config, "rabbitmq")}:15692`,
-  };
-  const scrapeConfigs = document.scrape_configs.map((job): ScrapeConfig => {
-    if (job.file_sd_configs) {
-      // Agents register /metrics endpoints through file_sd locally; in a stack the dev agents
-      // container is the target, and other agents can still drop files in /etc/prometheus/targets.
-      const { file_sd_configs: _, ...rest } = job;
-      return {
-        ...rest,
-        ...(config.devAgents
-          ? {
-              static_configs: [
-                { targets: [`${containerName(config, "agents")}:9464`], labels: { agent: "examples" } },
-              ],
-            }
-          : { file_sd_configs: [{ files: ["/etc/prometheus/targets/*.json"], refresh_interval: "30s" }] }),
-      };
-    }
-    return {
-      ...job,
-      static_configs: (job.static_configs ?? []).map((group) => ({
-        ...group,
-        targets: group.targets.map((target) => {
-          const port = /^(?:127\.0\.0\.1|localhost):(\d+)$/.exec(target)?.[1];
-          const mapped = port === undefined ? undefined : localPorts[port];
-          if (mapped === undefined) {
-            throw new InfraPlanError(
-              `observability/prometheus/prometheus.yml: job '${job.job_name}' scrapes ${target}, which no container of the stack serves; map it in infra/src/containers/plan.ts`,
-            );
-          }
-          return mapped;
-        }),
-      })),
-    };
-  });
-  scrapeConfigs.push({
-    job_name: "minio",
-    metrics_path: "/minio/v2/metrics/cluster",
-    static_configs: [{ targets: [`${containerName(config, "minio")}:9000`] }],
-  });
-  scrapeConfigs.push({
-    job_name: "minio-buckets",
-    metrics_path: "/minio/v2/metrics/bucket",
-    static_configs: [{ targets: [`${containerName(config, "minio")}:9000`] }],
-  });
-  return `# Generated by infra from observability/prometheus/prometheus.yml; do not edit in the container.\n${stringify(
-    {
-      ...document,
-      scrape_configs: scrapeConfigs,
+export function containerPrometheusConfig(settings: ObservabilitySettings, config: StackConfig): string {
+  return renderPrometheusConfig({
+    profileName: "stack",
+    profile: settings.prometheus.stack,
+    targets: {
+      // Prometheus scrapes itself inside its own container.
+      prometheus: "127.0.0.1:9090",
+      rabbitmqPlugin: `${containerName(config, "rabbitmq")}:15692`,
+      agents: config.devAgents
+        ? { targets: [`${containerName(config, "agents")}:9464`], labels: { agent: "examples" } }
+        : { files: ["/etc/prometheus/targets/*.json"] },
+      minio: `${containerName(config, "minio")}:9000`,
     },
-  )}`;
+    ruleFiles: ["alerts.yml"],
+    header: [
+      "Generated by infra from config/observability.yaml (profile `stack`); do not edit in the container.",
+    ],
+  });
 }
