@@ -115,12 +115,8 @@ export function renderPrometheusConfig(options: PrometheusConfigOptions): string
     }
     // Agents registering themselves are picked up within one of their scrape intervals.
     const fileSd = job.file_sd_configs?.map((sd) => ({ ...sd, refresh_interval: interval }));
-    return {
-      job_name: job.job_name,
-      scrape_interval: interval,
-      ...job,
-      ...(fileSd ? { file_sd_configs: fileSd } : {}),
-    };
+    const { job_name, ...rest } = job;
+    return { job_name, scrape_interval: interval, ...rest, ...(fileSd ? { file_sd_configs: fileSd } : {}) };
   });
   const rendered = new Set(scrapeConfigs.map((job) => job.job_name));
   for (const name of Object.keys(profile.scrapeIntervals)) {
