@@ -134,7 +134,7 @@ describe("RabbitMQ started by scripts/services.sh", () => {
       try {
         const channel = await connection.createChannel();
         await channel.assertQueue(queue, { durable: false });
-        // Per-queue series: what the QueueDepthHigh and DeadLettersPresent alerts need. The broker
+        // Per-queue series: what the QueueBacklogGrowing and DeadLetterQueueGrowing alerts need. The broker
         // refreshes queue statistics every few seconds: poll.
         const series = new RegExp(`^rabbitmq_queue_messages_ready\\{[^}]*queue="${queue}"`, "m");
         let text = "";
@@ -279,9 +279,11 @@ describe("Prometheus started by scripts/services.sh", () => {
     expect(names).toEqual(
       expect.arrayContaining([
         "RabbitMQDown",
-        "QueueDepthHigh",
-        "DeadLettersPresent",
-        "AgentMetricsTargetDown",
+        "QueueBacklogGrowing",
+        "DeadLetterQueueGrowing",
+        "WorkQueueWithoutConsumers",
+        "AgentDown",
+        "ScrapeTargetDown",
       ]),
     );
   });
