@@ -1,5 +1,5 @@
 import { DashboardBuilder, DashboardCursorSync, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
-import { DEAD_LETTER_QUEUES, PUBLISH_FAILURES, WORK_QUEUES } from "./queries.ts";
+import { DEAD_LETTER_QUEUES, PUBLISH_FAILURES, ratio, WORK_QUEUES } from "./queries.ts";
 import { statPanel, timeseriesPanel } from "./panels.ts";
 
 // aios_* come from @aios/runtime (runtime/src/messaging/metrics.ts); rabbitmq_* from RabbitMQ's
@@ -37,11 +37,19 @@ export const messagingOverview = new DashboardBuilder("AIOS — messaging")
       description: "Alerts PublishFailureRateHigh (> 1 %) and MessagesUnroutable (any)",
       queries: [
         {
-          expr: `sum by (exchange) (rate(aios_messages_published_total{${PUBLISH_FAILURES}}[5m])) / sum by (exchange) (rate(aios_messages_published_total[5m]))`,
+          expr: ratio(
+            `aios_messages_published_total{${PUBLISH_FAILURES}}`,
+            "aios_messages_published_total",
+            "exchange",
+          ),
           legend: "{{exchange}} failed",
         },
         {
-          expr: 'sum by (exchange) (rate(aios_messages_published_total{outcome="unroutable"}[5m])) / sum by (exchange) (rate(aios_messages_published_total[5m]))',
+          expr: ratio(
+            'aios_messages_published_total{outcome="unroutable"}',
+            "aios_messages_published_total",
+            "exchange",
+          ),
           legend: "{{exchange}} unroutable",
         },
       ],
@@ -81,7 +89,11 @@ export const messagingOverview = new DashboardBuilder("AIOS — messaging")
         "Share of consumed messages that did not end in an ack (alert HandlerFailureRateHigh, > 10 %)",
       queries: [
         {
-          expr: 'sum by (queue) (rate(aios_messages_consumed_total{outcome!="ack"}[5m])) / sum by (queue) (rate(aios_messages_consumed_total[5m]))',
+          expr: ratio(
+            'aios_messages_consumed_total{outcome!="ack"}',
+            "aios_messages_consumed_total",
+            "queue",
+          ),
           legend: "{{queue}}",
         },
       ],

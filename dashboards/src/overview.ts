@@ -113,20 +113,21 @@ export const systemOverview = new DashboardBuilder("AIOS — system overview")
   .withPanel(
     timeseriesPanel({
       title: "Error ratios",
-      description: "Failed publishes, messages not acknowledged by their handler, failed storage operations",
+      description:
+        "Failed publishes, messages not acknowledged by their handler, failed storage operations (0 when nothing failed, no data when nothing ran)",
       unit: "percentunit",
       span: 24,
       queries: [
         {
-          expr: `sum(rate(aios_messages_published_total{${PUBLISH_FAILURES}}[5m])) / sum(rate(aios_messages_published_total[5m]))`,
+          expr: `(sum(rate(aios_messages_published_total{${PUBLISH_FAILURES}}[5m])) or vector(0)) / sum(rate(aios_messages_published_total[5m]))`,
           legend: "publish",
         },
         {
-          expr: 'sum(rate(aios_messages_consumed_total{outcome!="ack"}[5m])) / sum(rate(aios_messages_consumed_total[5m]))',
+          expr: '(sum(rate(aios_messages_consumed_total{outcome!="ack"}[5m])) or vector(0)) / sum(rate(aios_messages_consumed_total[5m]))',
           legend: "handler",
         },
         {
-          expr: `sum(rate(aios_storage_operations_total{${STORAGE_FAILURES}}[5m])) / sum(rate(aios_storage_operations_total[5m]))`,
+          expr: `(sum(rate(aios_storage_operations_total{${STORAGE_FAILURES}}[5m])) or vector(0)) / sum(rate(aios_storage_operations_total[5m]))`,
           legend: "storage",
         },
       ],

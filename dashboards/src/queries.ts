@@ -10,3 +10,13 @@ export const DEAD_LETTER_QUEUES = 'queue=~".*\\\\.dlq"';
 export const PUBLISH_FAILURES = 'outcome=~"nacked|failed|timeout"';
 /** Storage outcomes that are failures (not_found and conflict are answers, not errors). */
 export const STORAGE_FAILURES = 'outcome=~"error|unreachable"';
+
+/**
+ * The share of `part` in `whole` (two counter selectors) per `by`, over 5 minutes. Where `part` has
+ * no series for a group (nothing failed yet) the ratio is 0, not "no data": a healthy system shows
+ * 0 %, and "no data" keeps meaning that nothing ran.
+ */
+export function ratio(part: string, whole: string, by: string): string {
+  const total = `sum by (${by}) (rate(${whole}[5m]))`;
+  return `(sum by (${by}) (rate(${part}[5m])) or ${total} * 0) / ${total}`;
+}

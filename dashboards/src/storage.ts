@@ -1,5 +1,5 @@
 import { DashboardBuilder, DashboardCursorSync, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
-import { STORAGE_FAILURES } from "./queries.ts";
+import { ratio, STORAGE_FAILURES } from "./queries.ts";
 import { timeseriesPanel } from "./panels.ts";
 
 // The SDK's own storage and workspace metrics (@aios/runtime: ObjectStore and WorkspaceStore record
@@ -37,7 +37,11 @@ export const storageOverview = new DashboardBuilder("AIOS — storage and worksp
       description: "error and unreachable outcomes (alerts StorageErrorRateHigh, StorageUnreachable)",
       queries: [
         {
-          expr: `sum by (bucket) (rate(aios_storage_operations_total{${STORAGE_FAILURES}}[5m])) / sum by (bucket) (rate(aios_storage_operations_total[5m]))`,
+          expr: ratio(
+            `aios_storage_operations_total{${STORAGE_FAILURES}}`,
+            "aios_storage_operations_total",
+            "bucket",
+          ),
           legend: "{{bucket}}",
         },
       ],
