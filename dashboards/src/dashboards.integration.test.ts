@@ -216,6 +216,7 @@ describe("every dashboard panel on the live Prometheus", () => {
     "returns data for every panel query once Prometheus has scraped the scenario",
     { timeout: 120_000 },
     async () => {
+      let scrapes = 0;
       // rate() needs two scrapes of this process; the broker's per-queue statistics refresh every
       // few seconds. Poll rather than sleep a guessed time.
       await eventually(
@@ -246,5 +247,3 @@ describe("every dashboard panel on the live Prometheus", () => {
     },
   );
 });
-
-let scrapes = 0;
