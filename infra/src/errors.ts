@@ -16,3 +16,13 @@ export class InfraPlanError extends AiosError {
     super("INFRA_UNSUPPORTED_SPEC", message, options);
   }
 }
+
+/** config/observability.yaml cannot be used; `where` names the key, e.g. `prometheus.stack.retention.size`. */
+export class ObservabilityConfigError extends AiosError {
+  readonly where: string;
+
+  constructor(where: string, message: string, options?: { cause?: unknown }) {
+    super("INFRA_INVALID_OBSERVABILITY_CONFIG", `config/observability.yaml ${where}: ${message}`, options);
+    this.where = where;
+  }
+}

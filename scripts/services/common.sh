@@ -14,6 +14,7 @@ AIOS_RABBITMQ_PROMETHEUS_PORT=${AIOS_RABBITMQ_PROMETHEUS_PORT:-15692}
 AIOS_CEPH_MON_PORT=${AIOS_CEPH_MON_PORT:-3300}
 AIOS_RGW_PORT=${AIOS_RGW_PORT:-7480}
 AIOS_PROMETHEUS_PORT=${AIOS_PROMETHEUS_PORT:-9090}
+AIOS_ALERTMANAGER_PORT=${AIOS_ALERTMANAGER_PORT:-9093}
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() {
@@ -95,7 +96,7 @@ ensure_packages() {
   if [ -d /run/systemd/system ]; then
     for pkg in "${missing[@]}"; do
       case "$pkg" in
-        prometheus | rabbitmq-server) systemctl disable --now "$pkg" >>"$AIOS_LOG_DIR/apt.log" 2>&1 || true ;;
+        prometheus | prometheus-alertmanager | rabbitmq-server) systemctl disable --now "$pkg" >>"$AIOS_LOG_DIR/apt.log" 2>&1 || true ;;
       esac
     done
   fi
