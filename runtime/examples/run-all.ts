@@ -2,7 +2,7 @@
 // workers in one process with their health and /metrics endpoint, and stops them gracefully on
 // Ctrl-C or SIGTERM.
 import {
-  brokerCheck,
+  rabbitmqCheck,
   ConnectionManager,
   createMetricsRegistry,
   loadTopologySpec,
@@ -25,7 +25,7 @@ const connection = new ConnectionManager({
 await connection.connect();
 
 const health = await startHealthServer({
-  checks: [brokerCheck(connection)],
+  checks: [rabbitmqCheck(connection)],
   registry,
   port: Number(process.env.AIOS_EXAMPLES_PORT ?? 9464),
   // In a container (infra's dev stack) Prometheus scrapes over the container network.
