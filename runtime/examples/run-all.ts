@@ -4,6 +4,7 @@
 import {
   rabbitmqCheck,
   ConnectionManager,
+  createShutdown,
   createMetricsRegistry,
   loadTopologySpec,
   messagingMetrics,
@@ -51,16 +52,11 @@ console.log(
   "examples: running; the poison task reaches agents.coder.dlq after its retries (npm run aios -- dlq list coder)",
 );
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.log(`examples: ${signal}: stopping`);
-  health.markNotReady();
-  for (const agent of agents.reverse()) await agent.stop();
-  await unregister();
-  await connection.close();
-  await health.close();
-}
-process.once("SIGINT", () => void shutdown("SIGINT"));
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
+// Readiness fails first, agents finish what they hold, then the connection and the server close.
+createShutdown({ health, drainDelayMs: Number(process.env.AIOS_DRAIN_DELAY_MS ?? 1000), timeoutMs: 20_000 })
+  .onShutdown("consumers", "agents", async () => {
+    for (const agent of agents.reverse()) await agent.stop();
+  })
+  .addConnection(connection)
+  .onShutdown("servers", "scrape target", unregister)
+  .addServer(health);

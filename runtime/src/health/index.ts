@@ -39,3 +39,12 @@ export { createHealthHandler, type HealthHandler, type HealthHandlerOptions } fr
 export { Health, type HealthOptions } from "./health.ts";
 export { HEALTH_CHECK_STATUS_METRIC, healthCheckStatusGauge } from "./metrics.ts";
 export { type HealthServer, type HealthServerOptions, startHealthServer } from "./server.ts";
+export {
+  createShutdown,
+  SHUTDOWN_PHASES,
+  type Shutdown,
+  type ShutdownOptions,
+  type ShutdownOutcome,
+  type ShutdownPhase,
+  type ShutdownStep,
+} from "./shutdown.ts";
