@@ -2,6 +2,7 @@ import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { AiosError } from "../errors.ts";
 import { registerDlqCommands } from "./commands/dlq.ts";
+import { registerHealthCommands } from "./commands/health.ts";
 import { registerStorageCommands } from "./commands/storage.ts";
 import { registerTopologyCommands } from "./commands/topology.ts";
 import { registerWorkspaceCommands } from "./commands/workspace.ts";
@@ -12,13 +13,14 @@ import { registerWorkspaceCommands } from "./commands/workspace.ts";
  */
 export function buildProgram(): Command {
   const program = new Command("aios")
-    .description("Operate an AIOS environment: topology, dead letters, buckets and workspaces")
+    .description("Operate an AIOS environment: topology, dead letters, buckets, workspaces and health")
     .showHelpAfterError()
     .exitOverride();
   registerTopologyCommands(program);
   registerDlqCommands(program);
   registerStorageCommands(program);
   registerWorkspaceCommands(program);
+  registerHealthCommands(program);
   return program;
 }
 

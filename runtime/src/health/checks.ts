@@ -3,6 +3,7 @@ import type { ConnectionManager } from "../messaging/index.ts";
 import type { ObjectStore } from "../storage/index.ts";
 import type { HealthCheck, Observation } from "./check.ts";
 import { HealthCheckFailedError } from "./errors.ts";
+import { HEALTH_CONTENT_TYPE, type HealthDocument } from "./format.ts";
 
 /** What every built-in check lets you set. */
 export interface CheckOptions {
@@ -136,10 +137,40 @@ export function httpCheck(options: HttpCheckOptions): HealthCheck {
           cause: error,
         });
       }
-      await response.body?.cancel().catch(() => {});
-      if (!response.ok) throw new HealthCheckFailedError(name, `${url} answered HTTP ${response.status}`);
+      // A peer that answers in health+json says more than its status code: pass its warn and failures on.
+      const document = isHealthJson(response) ? await readHealthDocument(response) : undefined;
+      if (!document) await response.body?.cancel().catch(() => {});
+      const failing = document ? failingKeys(document) : "";
+      if (!response.ok)
+        throw new HealthCheckFailedError(name, `${url} answered HTTP ${response.status}${failing}`);
+      if (document?.status === "warn") return { status: "warn", output: `${url} warns${failing}` };
     },
   };
+}
+
+function isHealthJson(response: Response): boolean {
+  return (response.headers.get("content-type") ?? "").startsWith(HEALTH_CONTENT_TYPE);
+}
+
+async function readHealthDocument(response: Response): Promise<HealthDocument | undefined> {
+  try {
+    return (await response.json()) as HealthDocument;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ": s3:responseTime (fail), …" — the peer's checks that are not passing. */
+function failingKeys(document: HealthDocument): string {
+  const keys = Object.entries(document.checks ?? {}).flatMap(([key, entries]) =>
+    (Array.isArray(entries) ? entries : [])
+      .filter((entry) => entry.status !== "pass")
+      .map(
+        (entry) => `${entry.componentId ?? key} (${entry.status}${entry.output ? `: ${entry.output}` : ""})`,
+      ),
+  );
+  const reason = keys.length > 0 ? keys.join(", ") : document.output;
+  return reason ? `: ${reason}` : "";
 }
 
 /** Prometheus is ready to serve queries (`GET <base>/-/ready`). */

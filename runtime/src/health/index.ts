@@ -48,3 +48,11 @@ export {
   type ShutdownPhase,
   type ShutdownStep,
 } from "./shutdown.ts";
+export {
+  type AgentTarget,
+  agentTargets,
+  type EnvironmentOptions,
+  environmentChecks,
+  runChecksOnce,
+  type SkippedService,
+} from "./environment.ts";
