@@ -124,6 +124,26 @@ describe("the probes", () => {
     expect(health.live().status).toBe("pass");
   });
 
+  it("readiness reuses its document while the results are cached, and follows them once they change", async () => {
+    let up = true;
+    const health = new Health({
+      registry: false,
+      checks: [
+        functionCheck({ name: "broker", cacheMs: 100 }, () => {
+          if (!up) throw new Error("down");
+        }),
+      ],
+    });
+    const first = await health.ready();
+    expect(await health.ready()).toBe(first);
+    up = false;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await health.ready()).toMatchObject({
+      status: "fail",
+      checks: { "broker:responseTime": [{ output: "down" }] },
+    });
+  });
+
   it("startup fails until the critical checks pass once, then passes without running them again", async () => {
     let up = false;
     let runs = 0;

@@ -15,6 +15,9 @@ export interface HealthHandlerOptions {
 
 type Probe = "live" | "ready" | "startup" | "metrics";
 
+/** Serialized documents: a readiness document served from cached results is the same object each time. */
+const bodies = new WeakMap<HealthDocument, string>();
+
 /**
  * A Node request handler `(req, res, next?)`: answers its own paths and hands every other one to
  * `next()` (404 when there is no `next`). `handles(req)` says beforehand whether it would answer,
@@ -81,7 +84,12 @@ export function createHealthHandler(health: Health, options: HealthHandlerOption
       }
       const document: HealthDocument =
         probe === "live" ? health.live() : probe === "ready" ? await health.ready() : await health.startup();
-      send(response, request, httpStatusOf(document.status), HEALTH_CONTENT_TYPE, JSON.stringify(document));
+      let body = bodies.get(document);
+      if (body === undefined) {
+        body = JSON.stringify(document);
+        bodies.set(document, body);
+      }
+      send(response, request, httpStatusOf(document.status), HEALTH_CONTENT_TYPE, body);
     } catch (error) {
       // A probe must answer even when something unexpected broke: as a failure, not a hang.
       const output = error instanceof Error ? error.message : String(error);

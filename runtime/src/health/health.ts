@@ -41,6 +41,13 @@ export class Health {
   #shuttingDown = false;
   #started = false;
   #markedStarted = false;
+  #lastReady:
+    | {
+        readonly results: readonly CheckResult[];
+        readonly shuttingDown: boolean;
+        readonly document: HealthDocument;
+      }
+    | undefined;
 
   /** @throws InvalidHealthCheckError for a check that cannot work or a name used twice. */
   constructor(options: HealthOptions = {}) {
@@ -111,9 +118,20 @@ export class Health {
   /** Readiness: every check; `fail` when a critical one fails or the process is shutting down. */
   async ready(): Promise<HealthDocument> {
     const results = await this.runChecks();
-    if (this.#shuttingDown)
-      return healthDocument(results, { ...this.#options, status: "fail", output: "shutting down" });
-    return healthDocument(results, this.#options);
+    // While every result comes from the cache, the document is the same one: build it once.
+    const last = this.#lastReady;
+    if (
+      last &&
+      last.shuttingDown === this.#shuttingDown &&
+      last.results.length === results.length &&
+      last.results.every((result, i) => result === results[i])
+    )
+      return last.document;
+    const document = this.#shuttingDown
+      ? healthDocument(results, { ...this.#options, status: "fail", output: "shutting down" })
+      : healthDocument(results, this.#options);
+    this.#lastReady = { results, shuttingDown: this.#shuttingDown, document };
+    return document;
   }
 
   /** Startup: `fail` until the critical checks pass once (and markStarted() for `manual`); then `pass` for good. */
