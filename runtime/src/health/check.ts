@@ -50,7 +50,9 @@ export interface CheckResult {
   readonly durationMs: number;
 }
 
+/** A check's timeout unless it sets one. */
 export const DEFAULT_TIMEOUT_MS = 2000;
+/** How long a check's result is reused unless it says otherwise. */
 export const DEFAULT_CACHE_MS = 1000;
 
 /** Rejects a definition that cannot work, with the check's name in the error. */

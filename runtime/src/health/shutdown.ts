@@ -3,6 +3,7 @@ import { createLogger, type Logger } from "../logging.ts";
 
 /** The order resources stop in: nothing new is taken before anything is flushed or closed. */
 export const SHUTDOWN_PHASES = ["consumers", "publishers", "connections", "servers"] as const;
+/** One of {@link SHUTDOWN_PHASES}. */
 export type ShutdownPhase = (typeof SHUTDOWN_PHASES)[number];
 
 /** A step of a phase: given how long it may take (ms) and a signal aborted when the whole budget is spent. */
