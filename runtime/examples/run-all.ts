@@ -1,23 +1,34 @@
-// `npm run dev` runs this under `tsx watch`: applies the topology, starts the planner and the two
-// workers in one process with their health and /metrics endpoint, and stops them gracefully on
-// Ctrl-C or SIGTERM.
+// `npm run dev` runs this under `tsx watch`: starts the planner and the two workers in one process
+// with their health and /metrics endpoint (workers commit their results to workspaces on the S3
+// server, the planner reads them back), and stops them gracefully on Ctrl-C or SIGTERM.
 import {
   rabbitmqCheck,
   ConnectionManager,
+  createObjectStore,
   createShutdown,
-  createMetricsRegistry,
+  loadStorageSpec,
   loadTopologySpec,
-  messagingMetrics,
+  processRegistry,
   readEnv,
   registerScrapeTarget,
+  requireS3Credentials,
   startHealthServer,
+  WorkspaceStore,
 } from "@aios/runtime";
-import { EXAMPLE_TASKS, startPlanner, startWorker } from "./agents.ts";
+import { EXAMPLE_TASKS, exampleRound, startPlanner, startWorker } from "./agents.ts";
 
 const env = readEnv();
 const topology = await loadTopologySpec(process.env.AIOS_TOPOLOGY_FILE ?? "config/messaging.yaml");
-const registry = createMetricsRegistry({ agent: "examples" });
-const metrics = messagingMetrics(registry);
+const storage = await loadStorageSpec(process.env.AIOS_STORAGE_FILE ?? "config/storage.yaml");
+// Every SDK object records into the process registry, which the health server's /metrics serves.
+const registry = processRegistry();
+const store = createObjectStore({
+  endpoint: env.AIOS_S3_ENDPOINT,
+  region: env.AIOS_S3_REGION,
+  ...requireS3Credentials(env),
+  knownBuckets: storage.buckets.map((bucket) => bucket.name),
+});
+const workspaces = new WorkspaceStore({ store, ...storage.workspaces });
 const connection = new ConnectionManager({
   urls: env.AIOS_AMQP_URL,
   topology,
@@ -43,11 +54,20 @@ const unregister = targetsDir
   : async () => {};
 console.log(`examples: health ${health.url}/health, metrics ${health.url}/metrics`);
 
+const planner = await startPlanner({ connection, topology, tasks: [], workspaces });
 const agents = [
-  await startWorker({ agentType: "coder", connection, topology, metrics }),
-  await startWorker({ agentType: "reviewer", connection, topology, metrics }),
-  await startPlanner({ connection, topology, tasks: EXAMPLE_TASKS, metrics }),
+  await startWorker({ agentType: "coder", connection, topology, workspaces }),
+  await startWorker({ agentType: "reviewer", connection, topology, workspaces }),
+  planner,
 ];
+await planner.send(EXAMPLE_TASKS);
+// Steady work, so metrics, dashboards and the status page always have something to show.
+const everyMs = Number(process.env.AIOS_EXAMPLES_INTERVAL_MS ?? 15_000);
+let round = 0;
+const rounds = setInterval(() => {
+  round += 1;
+  planner.send(exampleRound(round)).catch((error: Error) => console.error(`planner: ${error.message}`));
+}, everyMs);
 console.log(
   "examples: running; the poison task reaches agents.coder.dlq after its retries (npm run aios -- dlq list coder)",
 );
@@ -55,6 +75,7 @@ console.log(
 // Readiness fails first, agents finish what they hold, then the connection and the server close.
 createShutdown({ health, drainDelayMs: Number(process.env.AIOS_DRAIN_DELAY_MS ?? 1000), timeoutMs: 20_000 })
   .onShutdown("consumers", "agents", async () => {
+    clearInterval(rounds);
     for (const agent of agents.reverse()) await agent.stop();
   })
   .addConnection(connection)

@@ -7,8 +7,6 @@ export type { Logger } from "pino";
  * usual carriers are redacted at the source rather than trusted to every call site.
  */
 export function createLogger(options: { name: string; level?: string } = { name: "aios" }): Logger {
-  // The CLI keeps stdout for its results and sets AIOS_LOG_DESTINATION=stderr.
-  const destination = pino.destination(process.env.AIOS_LOG_DESTINATION === "stderr" ? 2 : 1);
   return pino(
     {
       name: options.name,
@@ -25,9 +23,24 @@ export function createLogger(options: { name: string; level?: string } = { name:
         ],
         censor: "[redacted]",
       },
+      // `err` keeps the class, code, stack and cause of an Error, not only its message.
+      serializers: { err: pino.stdSerializers.errWithCause },
     },
-    destination,
+    destinationFor(process.env.AIOS_LOG_DESTINATION === "stderr" ? 2 : 1),
   );
+}
+
+// One destination per file descriptor for the whole process: a logger per object (every
+// publisher, consumer, store…) must not open a stream (and an exit handler) of its own.
+const destinations = new Map<number, ReturnType<typeof pino.destination>>();
+
+function destinationFor(fd: 1 | 2): ReturnType<typeof pino.destination> {
+  let destination = destinations.get(fd);
+  if (!destination) {
+    destination = pino.destination(fd);
+    destinations.set(fd, destination);
+  }
+  return destination;
 }
 
 /** Removes the user-info part of a URL so it can be logged or put in an error message. */

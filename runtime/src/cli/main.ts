@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { AiosError } from "../errors.ts";
@@ -14,6 +15,7 @@ import { registerWorkspaceCommands } from "./commands/workspace.ts";
 export function buildProgram(): Command {
   const program = new Command("aios")
     .description("Operate an AIOS environment: topology, dead letters, buckets, workspaces and health")
+    .version(packageVersion(), "-V, --version", "print the version of @aios/runtime")
     .showHelpAfterError()
     .exitOverride();
   registerTopologyCommands(program);
@@ -22,6 +24,12 @@ export function buildProgram(): Command {
   registerWorkspaceCommands(program);
   registerHealthCommands(program);
   return program;
+}
+
+/** The package's own version: package.json sits two levels up from both src/cli and dist/cli. */
+function packageVersion(): string {
+  const file = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
 }
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 a finding (e.g. drift), 2 an error. */

@@ -1,4 +1,5 @@
-import { Gauge, type Registry, register as processRegistry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
+import { processRegistry } from "../metrics/index.ts";
 import type { CheckResult } from "./check.ts";
 import { statusValue } from "./format.ts";
 
@@ -9,9 +10,9 @@ const gauges = new WeakMap<Registry, Gauge<"check" | "component">>();
 
 /**
  * `aios_health_check_status{check, component}` on `registry` (default: the process registry,
- * prom-client's global one, where the SDK's other metrics go too), created once per registry.
+ * where the SDK's other metrics go too), created once per registry.
  */
-export function healthCheckStatusGauge(registry: Registry = processRegistry): Gauge<"check" | "component"> {
+export function healthCheckStatusGauge(registry: Registry = processRegistry()): Gauge<"check" | "component"> {
   let gauge = gauges.get(registry);
   if (gauge) return gauge;
   const existing = registry.getSingleMetric(HEALTH_CHECK_STATUS_METRIC);

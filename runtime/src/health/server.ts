@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Registry, register as processRegistry } from "prom-client";
+import type { Registry } from "prom-client";
+import { processRegistry } from "../metrics/index.ts";
 import type { HealthCheck } from "./check.ts";
 import { createHealthHandler } from "./handler.ts";
 import { Health, type HealthOptions } from "./health.ts";
@@ -44,7 +45,7 @@ export interface HealthServer {
  * ```
  */
 export async function startHealthServer(options: HealthServerOptions = {}): Promise<HealthServer> {
-  const registry = options.registry ?? processRegistry;
+  const registry = options.registry ?? processRegistry();
   const health = options.health ?? new Health({ ...options, registry });
   const handler = createHealthHandler(health, {
     metrics: registry,

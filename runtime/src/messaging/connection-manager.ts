@@ -1,9 +1,15 @@
 import { EventEmitter } from "node:events";
-import amqp, { type ChannelModel } from "amqplib";
+import type { ChannelModel } from "amqplib";
+import { classifyHandshakeRefusal, connectAmqp } from "../amqp-handshake.ts";
 import { createLogger, type Logger, redactUrl } from "../logging.ts";
 import { applyTopology, type ResolvedTopology } from "../topology/index.ts";
 import { type BackoffOptions, backoffDelay, sleep } from "../backoff.ts";
-import { AuthenticationError, ConnectionError } from "./errors.ts";
+import {
+  AuthenticationError,
+  ConnectionError,
+  VhostAccessRefusedError,
+  VhostNotFoundError,
+} from "./errors.ts";
 
 export interface ConnectionManagerOptions {
   /** One URL, or several nodes of a cluster tried in turn. */
@@ -27,6 +33,10 @@ export interface ConnectionEvents {
   blocked: [reason: string];
   unblocked: [];
   error: [error: Error];
+  /** close() was called: nothing will connect again. */
+  closed: [];
+  /** connect() gave up (ConnectionError/AuthenticationError); nothing reconnects until connect() is called again. */
+  failed: [error: Error];
 }
 
 type ConnectListener = (connection: ChannelModel) => Promise<void> | void;
@@ -41,9 +51,11 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   readonly #options: ConnectionManagerOptions;
   readonly #logger: Logger;
   readonly #listeners = new Set<ConnectListener>();
+  readonly #giveUpListeners = new Set<(error: Error) => void>();
   #connection: ChannelModel | undefined;
   #connecting: Promise<ChannelModel> | undefined;
   #closing = false;
+  #failure: Error | undefined;
   #blocked = false;
   #unblockWaiters: (() => void)[] = [];
   #connectWaiters: (() => void)[] = [];
@@ -63,6 +75,19 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     return this.#connection !== undefined;
   }
 
+  /** true once close() was called: publishing fails at once with ConnectionClosedError. */
+  get closed(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * Why the last connect() gave up, while nothing is connected or trying to connect; undefined
+   * otherwise. Publishers fail at once instead of waiting for a connection nobody makes.
+   */
+  get connectFailure(): Error | undefined {
+    return this.#connection || this.#connecting ? undefined : this.#failure;
+  }
+
   get blocked(): boolean {
     return this.#blocked;
   }
@@ -75,11 +100,20 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   /** Connects (once); later calls return the same connection. */
   async connect(): Promise<ChannelModel> {
     if (this.#connection) return this.#connection;
-    this.#connecting ??= this.#connectWithRetries(this.#options.reconnect?.initialAttempts ?? 5).finally(
-      () => {
+    if (this.#closing) throw new ConnectionError("the connection manager is closed");
+    this.#failure = undefined;
+    this.#connecting ??= this.#connectWithRetries(this.#options.reconnect?.initialAttempts ?? 5)
+      .catch((error: unknown) => {
+        this.#failure = error as Error;
+        throw error;
+      })
+      .finally(() => {
         this.#connecting = undefined;
-      },
-    );
+        if (this.#failure && !this.#connection && !this.#closing) {
+          this.emit("failed", this.#failure);
+          this.#gaveUp(this.#failure);
+        }
+      });
     return this.#connecting;
   }
 
@@ -91,6 +125,27 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     this.#listeners.add(listener);
     if (this.#connection) void this.#runListener(listener, this.#connection);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Runs `listener` when nothing will connect without the caller acting: close() was called, or
+   * connect() gave up. Publishers use it to fail waiting messages at once. A Set, not an event:
+   * any number of publishers may share one manager without tripping Node's listener warning.
+   * Returns a function that removes it.
+   */
+  onGiveUp(listener: (error: Error) => void): () => void {
+    this.#giveUpListeners.add(listener);
+    return () => this.#giveUpListeners.delete(listener);
+  }
+
+  #gaveUp(error: Error): void {
+    for (const listener of [...this.#giveUpListeners]) {
+      try {
+        listener(error);
+      } catch (failure) {
+        this.emit("error", failure as Error);
+      }
+    }
   }
 
   /** Resolves when connected (and not blocked by the broker's flow control). */
@@ -134,6 +189,8 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   async close(): Promise<void> {
     this.#closing = true;
     this.#closed.abort(new ConnectionError("the connection manager is closed"));
+    this.emit("closed");
+    this.#gaveUp(new ConnectionError("the connection manager is closed"));
     for (const wake of this.#connectWaiters.splice(0)) wake();
     for (const wake of this.#unblockWaiters.splice(0)) wake();
     const connection = this.#connection;
@@ -148,7 +205,8 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
         try {
           return await this.#open(url);
         } catch (error) {
-          if (error instanceof AuthenticationError) throw error;
+          // A refused login or vhost stays refused: fail at once instead of retrying.
+          if (isRefusal(error)) throw error;
           lastError = error as Error;
           this.#logger.warn(
             { url: redactUrl(url), attempt, err: lastError.message },
@@ -169,27 +227,13 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   async #open(url: string): Promise<ChannelModel> {
     let connection: ChannelModel;
     try {
-      connection = await amqp.connect(withHeartbeat(url, this.#options.heartbeatSeconds ?? 15), {
+      connection = await connectAmqp(withHeartbeat(url, this.#options.heartbeatSeconds ?? 15), {
         noDelay: true,
         clientProperties: { connection_name: this.#options.connectionName ?? "aios-runtime" },
         timeout: 10_000,
       });
     } catch (error) {
-      const message = (error as Error).message;
-      if (/ACCESS[-_]REFUSED|403/.test(message)) {
-        throw new AuthenticationError(`the broker at ${redactUrl(url)} refused the credentials: ${message}`, {
-          cause: error,
-        });
-      }
-      if (/NOT_ALLOWED|530/.test(message)) {
-        throw new AuthenticationError(
-          `the broker at ${redactUrl(url)} refused access to the vhost: ${message}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      throw error;
+      throw refusalError(url, error) ?? error;
     }
     connection.on("error", (error: Error) => this.emit("error", error));
     connection.on("blocked", (reason: string) => {
@@ -223,7 +267,7 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     try {
       await listener(connection);
     } catch (error) {
-      this.#logger.error({ err: (error as Error).message }, "a connect listener failed");
+      this.#logger.error({ err: error }, "a connect listener failed");
       this.emit("error", error as Error);
     }
   }
@@ -233,7 +277,7 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     this.#connection = undefined;
     if (this.#closing) return;
     const reason = error ?? new ConnectionError("the broker closed the connection");
-    this.#logger.warn({ err: reason.message }, "lost the broker connection; reconnecting");
+    this.#logger.warn({ err: reason }, "lost the broker connection; reconnecting");
     this.emit("disconnected", reason);
     void this.#reconnectForever();
   }
@@ -262,4 +306,57 @@ function withHeartbeat(url: string, seconds: number): string {
   const parsed = new URL(url);
   if (!parsed.searchParams.has("heartbeat")) parsed.searchParams.set("heartbeat", String(seconds));
   return parsed.toString();
+}
+
+type Refusal = AuthenticationError | VhostNotFoundError | VhostAccessRefusedError;
+
+function isRefusal(error: unknown): error is Refusal {
+  return (
+    error instanceof AuthenticationError ||
+    error instanceof VhostNotFoundError ||
+    error instanceof VhostAccessRefusedError
+  );
+}
+
+/**
+ * The typed error for a connection the broker refused, by its AMQP reply code (403: the login;
+ * 530: the vhost); undefined for failures worth a retry (network, timeouts, connection limits, a vhost that is down).
+ */
+function refusalError(url: string, error: unknown): Refusal | undefined {
+  const refusal = classifyHandshakeRefusal(error);
+  if (!refusal || refusal.kind === "transient") return undefined;
+  const where = redactUrl(url);
+  const vhost = vhostOf(url);
+  const reply = { cause: error, replyCode: refusal.reply?.replyCode, replyText: refusal.reply?.replyText };
+  const said = refusal.reply
+    ? `${refusal.reply.replyCode} ${refusal.reply.replyText}`
+    : (error as Error).message;
+  switch (refusal.kind) {
+    case "credentials":
+      return new AuthenticationError(`the broker at ${where} refused the credentials: ${said}`, reply);
+    case "vhost-not-found":
+      return new VhostNotFoundError(
+        vhost,
+        `vhost '${vhost}' does not exist on the broker at ${where}: ${said}`,
+        reply,
+      );
+    case "vhost-access-refused":
+      return new VhostAccessRefusedError(
+        vhost,
+        `the broker at ${where} refused access to vhost '${vhost}': ${said}`,
+        reply,
+      );
+    case "vhost-refused":
+      return new VhostAccessRefusedError(
+        vhost,
+        `the broker at ${where} refused to open vhost '${vhost}' (it does not exist, or the user may not use it): ${said}`,
+        reply,
+      );
+  }
+}
+
+/** The vhost amqplib opens for a URL: its path, or the default vhost `/`. */
+function vhostOf(url: string): string {
+  const path = new URL(url).pathname;
+  return path === "" || path === "/" ? "/" : decodeURIComponent(path.slice(1));
 }

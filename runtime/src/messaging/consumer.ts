@@ -5,7 +5,7 @@ import { applyTopology, type WorkQueuePlan } from "../topology/index.ts";
 import { backoffDelay, sleep } from "../backoff.ts";
 import { AckBatcher } from "./ack-batcher.ts";
 import type { ConnectionManager } from "./connection-manager.ts";
-import { decodeEnvelope, type Envelope } from "./envelope.ts";
+import { decodeMessage, type Envelope } from "./envelope.ts";
 import { NonRetryableError } from "./errors.ts";
 import { attemptsOf, type DeadLetterReason, failureHeaders, republishProperties } from "./failure-headers.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
@@ -154,7 +154,7 @@ export class Consumer<T = unknown> {
     const channel = await connection.createChannel();
     const publishChannel = await connection.createConfirmChannel();
     for (const c of [channel, publishChannel])
-      c.on("error", (error: Error) => this.#logger.warn({ err: error.message }, "channel error"));
+      c.on("error", (error: Error) => this.#logger.warn({ err: error }, "channel error"));
     const acks = new AckBatcher<ConsumeMessage>(channel, (error) =>
       this.#logger.warn(
         { err: (error as Error).message },
@@ -240,7 +240,7 @@ export class Consumer<T = unknown> {
     message: ConsumeMessage,
     signal: AbortSignal,
   ): Promise<void> {
-    const decoded = decodeEnvelope<T>(message.content, this.#options.schema);
+    const decoded = decodeMessage<T>(message.content, message.properties, this.#options.schema);
     if (!decoded.ok) {
       await this.#deadLetter(channel, publishChannel, message, decoded.error, decoded.reason);
       return;

@@ -12,12 +12,17 @@ export {
   type MessageHandler,
 } from "./consumer.ts";
 export {
+  BINARY_CONTENT_TYPE,
+  BINARY_HEADERS,
   DEFAULT_MAX_MESSAGE_BYTES,
   type DecodeResult,
   decodeEnvelope,
+  decodeMessage,
+  type EncodedMessage,
   ENVELOPE_CONTENT_TYPE,
   type Envelope,
   encodeEnvelope,
+  type MessageProperties,
 } from "./envelope.ts";
 export * from "./errors.ts";
 export { type DeadLetterReason, HEADER as FAILURE_HEADER } from "./failure-headers.ts";

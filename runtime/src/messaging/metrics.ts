@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry, register as defaultRegistry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { processRegistry } from "../metrics/index.ts";
 
 /**
  * The SDK's messaging metrics. Labels are exchange and queue names from the topology and fixed
@@ -14,8 +15,8 @@ export interface MessagingMetrics {
 
 const cache = new WeakMap<Registry, MessagingMetrics>();
 
-/** The metrics on `registry` (default: prom-client's global registry), created once per registry. */
-export function messagingMetrics(registry: Registry = defaultRegistry): MessagingMetrics {
+/** The metrics on `registry` (default: the process registry), created once per registry. */
+export function messagingMetrics(registry: Registry = processRegistry()): MessagingMetrics {
   const cached = cache.get(registry);
   if (cached) return cached;
   const registers = [registry];

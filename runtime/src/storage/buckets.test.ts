@@ -103,7 +103,7 @@ workspaces: { blobBucket: blobs, refBucket: refs, backupBucket: blobs }
 `);
     expect(openRefs).toThrow(StorageSpecError);
     expect(openRefs).toThrow(
-      "storage.yaml:7: buckets[1].policy[0].principals: workspace bucket 'refs' must not grant access to everyone",
+      "storage.yaml:7:49: buckets[1].policy[0].principals: workspace bucket 'refs' must not grant access to everyone",
     );
     expect(() =>
       withBuckets(`  - name: site

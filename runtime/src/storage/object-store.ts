@@ -5,6 +5,7 @@ import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Client, CopyDestinationOptions, CopySourceOptions } from "minio";
+import type { Registry } from "prom-client";
 import { backoffDelay, sleep } from "../backoff.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import {
@@ -16,6 +17,7 @@ import {
   translateS3Error,
 } from "./errors.ts";
 import { validateKey } from "./keys.ts";
+import { StorageRecorder, storageMetrics, storageOutcome } from "./metrics.ts";
 import { chunksOf, readHead, uploadMultipart } from "./multipart.ts";
 import { meteredStream, type ProgressListener, ProgressMeter } from "./progress.ts";
 import { currentScope, RequestScope, scopedTransport } from "./requests.ts";
@@ -41,6 +43,10 @@ export interface ObjectStoreOptions {
   readonly partSize?: number;
   /** Parts uploaded at once. Default 4. */
   readonly concurrency?: number;
+  /** Where calls are counted and timed (`aios_storage_*`); false turns that off. Default: the process registry. */
+  readonly metrics?: Registry | false;
+  /** The buckets the spec declares: metrics count any other bucket as `other`. Default: the first 50 seen. */
+  readonly knownBuckets?: Iterable<string>;
 }
 
 export interface CallOptions {
@@ -140,9 +146,14 @@ export class ObjectStore {
   readonly #signer: Client;
   readonly #options: ObjectStoreOptions;
   readonly #partSize: number;
+  readonly #recorder: StorageRecorder | undefined;
 
   constructor(options: ObjectStoreOptions) {
     this.#options = options;
+    this.#recorder =
+      options.metrics === false
+        ? undefined
+        : new StorageRecorder(storageMetrics(options.metrics), options.knownBuckets);
     this.client = clientFor(options.endpoint, options);
     this.#signer = options.publicEndpoint ? clientFor(options.publicEndpoint, options) : this.client;
     this.#partSize = options.partSize ?? 16 * MiB;
@@ -183,6 +194,7 @@ export class ObjectStore {
       }
       meter.add(buffer.length);
       meter.finish();
+      this.#recorder?.bytes("upload", bucket, buffer.length);
       return { etag: result.etag.replace(/"/g, ""), versionId: result.versionId ?? null };
     };
     let total = options.size;
@@ -225,7 +237,7 @@ export class ObjectStore {
             `conditional writes (${condition}) are limited to objects up to ${this.#partSize} bytes`,
           );
         }
-        return uploadMultipart({
+        const result = await uploadMultipart({
           client: this.client,
           bucket,
           key,
@@ -237,8 +249,11 @@ export class ObjectStore {
           meter,
           signal,
           touch,
-          retryPart: (operation) => this.#retrying(operation, signal),
+          retryPart: (operation) =>
+            this.#retrying(operation, signal, () => this.#recorder?.retried("upload part", bucket)),
         });
+        this.#recorder?.bytes("upload", bucket, meter.bytesDone);
+        return result;
       },
     );
   }
@@ -351,10 +366,9 @@ export class ObjectStore {
       lastChunk = performance.now();
       timer ??= setTimeout(check, timeoutMs);
     };
-    const body = meteredStream(
-      new ProgressMeter(options.onProgress, length === undefined ? undefined : Number(length)),
-      idle,
-    );
+    const meter = new ProgressMeter(options.onProgress, length === undefined ? undefined : Number(length));
+    const body = meteredStream(meter, idle);
+    body.once("end", () => this.#recorder?.bytes("download", bucket, meter.bytesDone));
     const onAbort = () => fail(new StorageAbortedError("download", bucket, key, options.signal?.reason));
     const fail = (error: Error) => {
       response.destroy();
@@ -685,6 +699,25 @@ export class ObjectStore {
     how: { retryable: boolean; condition?: string | undefined; onCancel?: () => void },
     attempt: (context: Attempt) => Promise<T>,
   ): Promise<T> {
+    const done = this.#recorder?.start(operation, bucket);
+    try {
+      const result = await this.#attempt(operation, bucket, key, options, how, attempt);
+      done?.("ok");
+      return result;
+    } catch (error) {
+      done?.(storageOutcome(error));
+      throw error;
+    }
+  }
+
+  async #attempt<T>(
+    operation: string,
+    bucket: string,
+    key: string | undefined,
+    options: CallOptions,
+    how: { retryable: boolean; condition?: string | undefined; onCancel?: () => void },
+    attempt: (context: Attempt) => Promise<T>,
+  ): Promise<T> {
     if (options.signal?.aborted) throw new StorageAbortedError(operation, bucket, key, options.signal.reason);
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 60_000;
     const controller = new AbortController();
@@ -720,7 +753,10 @@ export class ObjectStore {
         running = attempt({ signal: controller.signal, touch });
         return Promise.race([running, cancelled]);
       };
-      return await scope.run(() => (how.retryable ? this.#retrying(once, controller.signal) : once()));
+      const onRetry = () => this.#recorder?.retried(operation, bucket);
+      return await scope.run(() =>
+        how.retryable ? this.#retrying(once, controller.signal, onRetry) : once(),
+      );
     } catch (error) {
       if (controller.signal.aborted) {
         if (running) await settledWithin(running, CLEANUP_GRACE_MS);
@@ -734,7 +770,7 @@ export class ObjectStore {
   }
 
   /** Bounded retries with jittered backoff, for transient failures only (never a 4xx). */
-  async #retrying<T>(operation: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  async #retrying<T>(operation: () => Promise<T>, signal: AbortSignal, onRetry?: () => void): Promise<T> {
     const retries = this.#options.retries ?? 3;
     for (let attempt = 0; ; attempt++) {
       // Each attempt in a scope of its own, to know the HTTP status of its own response.
@@ -743,6 +779,7 @@ export class ObjectStore {
         return await scope.run(operation);
       } catch (error) {
         if (attempt >= retries || signal.aborted || !isRetryable(error, scope.lastStatus)) throw error;
+        onRetry?.();
         await sleep(backoffDelay(attempt + 1, { initialDelayMs: 200, maxDelayMs: 2000 }), signal);
       }
     }

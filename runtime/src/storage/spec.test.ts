@@ -64,6 +64,42 @@ describe("config/storage.yaml", () => {
   });
 });
 
+describe("storage.yaml problems the loader reports where they are", () => {
+  it("reports an unknown top-level key at its own line and column", () => {
+    const error = rejected(`${spec(ok)}colour: blue\n`);
+    expect(error).toMatchObject({ path: "colour", line: 7, column: 1 });
+    expect(error.message).toBe("storage.yaml:7:1: colour: unknown key 'colour'");
+  });
+
+  it("refuses a YAML alias bomb with a typed error naming the file", () => {
+    const lines = ["version: 1", "a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (const [name, prev] of [
+      ["b", "a"],
+      ["c", "b"],
+      ["d", "c"],
+      ["e", "d"],
+    ] as const) {
+      lines.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(", ")}]`);
+    }
+    const error = rejected(lines.join("\n"));
+    expect(error).toMatchObject({ code: "STORAGE_INVALID_SPEC", file: "storage.yaml", line: 3 });
+    expect(error.message).toContain("YAML aliases: Excessive alias count");
+  });
+
+  it("refuses lifecycle days beyond S3's 32-bit integer, and accepts the largest", () => {
+    const days = (n: string) =>
+      spec(
+        ok.replace("blobs, versioning: true", `blobs, versioning: true, lifecycle: { expirationDays: ${n} }`),
+      );
+    expect(rejected(days("2147483648"))).toMatchObject({
+      path: "buckets[0].lifecycle.expirationDays",
+      line: 3,
+    });
+    expect(rejected(days("99999999999999999999999")).path).toBe("buckets[0].lifecycle.expirationDays");
+    expect(parseStorageSpec(days("2147483647")).buckets[0]?.lifecycle.expirationDays).toBe(2147483647);
+  });
+});
+
 describe("S3 errors", () => {
   it("map to typed errors by code", () => {
     const s3 = (code: string) => Object.assign(new Error(code), { code });

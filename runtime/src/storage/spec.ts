@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AiosError } from "../errors.ts";
-import { readSpecFile, YamlSpecDocument } from "../yaml-spec.ts";
+import { formatLocation, readSpecFile, YamlSpecDocument } from "../yaml-spec.ts";
 
 // S3's bucket-name rules, the strictest common subset (AWS, MinIO, Ceph RGW).
 const bucketName = z
@@ -13,10 +13,20 @@ const bucketName = z
     "must not contain '..' or look like an IP address",
   );
 
+// S3 types a lifecycle rule's Days (Expiration, NoncurrentVersionExpiration's NoncurrentDays,
+// AbortIncompleteMultipartUpload's DaysAfterInitiation) as a 32-bit Integer (the S3 API reference and
+// its SDK models); a larger number cannot be stored by the server.
+const MAX_LIFECYCLE_DAYS = 2 ** 31 - 1;
+const lifecycleDays = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_LIFECYCLE_DAYS, `S3 takes lifecycle days as a 32-bit integer: at most ${MAX_LIFECYCLE_DAYS}`);
+
 const LifecycleSchema = z.strictObject({
-  noncurrentVersionExpirationDays: z.number().int().min(1).optional(),
-  abortIncompleteMultipartUploadDays: z.number().int().min(1).optional(),
-  expirationDays: z.number().int().min(1).optional(),
+  noncurrentVersionExpirationDays: lifecycleDays.optional(),
+  abortIncompleteMultipartUploadDays: lifecycleDays.optional(),
+  expirationDays: lifecycleDays.optional(),
 });
 
 /**
@@ -62,21 +72,37 @@ export type BucketSpec = z.infer<typeof BucketSpecSchema>;
 export type LifecycleSpec = z.infer<typeof LifecycleSchema>;
 export type PolicyStatementSpec = z.infer<typeof PolicyStatementSchema>;
 
+/** The storage spec is not valid: names the file, the path inside it and, when known, line and column. */
 export class StorageSpecError extends AiosError {
   readonly file: string;
   readonly path: string;
   readonly line: number | undefined;
-  constructor(options: { file: string; path: string; line?: number | undefined; message: string }) {
+  readonly column: number | undefined;
+  constructor(options: {
+    file: string;
+    path: string;
+    line?: number | undefined;
+    column?: number | undefined;
+    message: string;
+  }) {
     super(
       "STORAGE_INVALID_SPEC",
-      `${options.file}${options.line === undefined ? "" : `:${options.line}`}: ${options.path || "(root)"}: ${options.message}`,
+      `${formatLocation(options.file, options.line, options.column)}: ${options.path || "(root)"}: ${options.message}`,
     );
     this.file = options.file;
     this.path = options.path;
     this.line = options.line;
+    this.column = options.column;
   }
 }
 
+/**
+ * Parses and validates a storage spec: bucket names, lifecycle ranges, policies and the
+ * workspace buckets' rules; refuses alias bombs and unknown keys.
+ *
+ * @throws StorageSpecError naming the file, the path in the document, its line and column; never
+ *   another error, whatever the text.
+ */
 export function parseStorageSpec(text: string, options: { file?: string } = {}): StorageSpec {
   const file = options.file ?? "storage.yaml";
   const document = new YamlSpecDocument(text);
@@ -135,6 +161,11 @@ export function parseStorageSpec(text: string, options: { file?: string } = {}):
   return spec;
 }
 
+/**
+ * Reads and parses a storage spec file (see parseStorageSpec).
+ *
+ * @throws StorageSpecError naming the file, also when it cannot be read.
+ */
 export async function loadStorageSpec(path: string): Promise<StorageSpec> {
   const text = await readSpecFile(path, (problem) => new StorageSpecError(problem));
   return parseStorageSpec(text, { file: path });

@@ -1,42 +1,129 @@
 import { AiosError } from "../errors.ts";
+import { formatLocation } from "../yaml-spec.ts";
 
-/** The spec file is not valid: names the file, the path inside it and, when known, the line. */
+/** The spec file is not valid: names the file, the path inside it and, when known, line and column. */
 export class TopologySpecError extends AiosError {
   readonly file: string;
   readonly path: string;
   readonly line: number | undefined;
+  readonly column: number | undefined;
 
-  constructor(options: { file: string; path: string; line?: number | undefined; message: string }) {
-    const where = `${options.file}${options.line === undefined ? "" : `:${options.line}`}`;
-    super("TOPOLOGY_INVALID_SPEC", `${where}: ${options.path || "(root)"}: ${options.message}`);
+  constructor(options: {
+    file: string;
+    path: string;
+    line?: number | undefined;
+    column?: number | undefined;
+    message: string;
+  }) {
+    super(
+      "TOPOLOGY_INVALID_SPEC",
+      `${formatLocation(options.file, options.line, options.column)}: ${options.path || "(root)"}: ${options.message}`,
+    );
     this.file = options.file;
     this.path = options.path;
     this.line = options.line;
+    this.column = options.column;
+  }
+}
+
+/** One entity the broker has with another definition than the spec's. */
+export interface TopologyMismatch {
+  /** e.g. `queue 'agents.coder'` */
+  readonly entity: string;
+  /** The argument the broker named (e.g. `x-max-length`), when it named one. */
+  readonly argument: string | undefined;
+  /** The broker's words, e.g. `received '5' but current is '10'`. */
+  readonly detail: string;
+}
+
+/**
+ * The broker already has entities declared differently (RabbitMQ's 406 PRECONDITION_FAILED,
+ * "inequivalent arg"): redeclaring cannot change a queue's arguments, so each must be deleted or
+ * migrated by hand. `applyTopology` checks every entity before declaring any, so when this is
+ * thrown nothing was declared, and `mismatches` lists every difference, not only the first.
+ */
+export class TopologyMismatchError extends AiosError {
+  readonly mismatches: readonly TopologyMismatch[];
+  /** The first mismatch's entity and argument (kept for callers that read one). */
+  readonly entity: string;
+  readonly argument: string | undefined;
+
+  constructor(mismatches: readonly TopologyMismatch[], options?: { cause?: unknown }) {
+    const lines = mismatches.map(
+      (m) => `${m.entity} exists on the broker with a different ${m.argument ?? "definition"}: ${m.detail}`,
+    );
+    super(
+      "TOPOLOGY_MISMATCH",
+      lines.length === 1
+        ? `${lines[0]}; nothing was declared`
+        : `${lines.length} entities exist on the broker with a different definition; nothing was declared:\n  ${lines.join("\n  ")}`,
+      options,
+    );
+    this.mismatches = mismatches;
+    this.entity = mismatches[0]?.entity ?? "";
+    this.argument = mismatches[0]?.argument;
   }
 }
 
 /**
- * The broker already has an entity declared differently (RabbitMQ's 406 PRECONDITION_FAILED):
- * redeclaring cannot change a queue's arguments, so it must be deleted or migrated by hand.
+ * The broker refused to declare an entity for another reason than a mismatch (an invalid
+ * argument, a permission, a vhost limit…): carries its AMQP reply code and text. What this run
+ * had created before the refusal was deleted again; `rolledBack` names it.
  */
-export class TopologyMismatchError extends AiosError {
+export class TopologyRefusedError extends AiosError {
   readonly entity: string;
-  readonly argument: string | undefined;
+  readonly replyCode: number | undefined;
+  readonly replyText: string;
+  readonly rolledBack: readonly string[];
 
-  constructor(options: { entity: string; argument?: string | undefined; detail: string; cause?: unknown }) {
+  constructor(options: {
+    entity: string;
+    replyCode: number | undefined;
+    replyText: string;
+    rolledBack?: readonly string[];
+    cause?: unknown;
+  }) {
+    const rolledBack = options.rolledBack ?? [];
     super(
-      "TOPOLOGY_MISMATCH",
-      `${options.entity} exists on the broker with a different ${options.argument ?? "definition"}: ${options.detail}`,
+      "TOPOLOGY_REFUSED",
+      `the broker refused to declare ${options.entity}: ${options.replyCode ?? "no reply code"} ${options.replyText}` +
+        (rolledBack.length > 0 ? `; deleted again what this run had created: ${rolledBack.join(", ")}` : ""),
       { cause: options.cause },
     );
     this.entity = options.entity;
-    this.argument = options.argument;
+    this.replyCode = options.replyCode;
+    this.replyText = options.replyText;
+    this.rolledBack = rolledBack;
+  }
+}
+
+/**
+ * The broker URL names another vhost than the topology's (the spec's `vhost`, or `--vhost`):
+ * declaring into either could be the wrong one, so nothing is declared.
+ */
+export class TopologyVhostConflictError extends AiosError {
+  readonly urlVhost: string;
+  readonly topologyVhost: string;
+
+  constructor(urlVhost: string, topologyVhost: string) {
+    super(
+      "TOPOLOGY_VHOST_CONFLICT",
+      `the broker URL names vhost '${urlVhost}' but the topology is for vhost '${topologyVhost}'; ` +
+        `give a URL without a vhost (it is then pointed at '${topologyVhost}') or one that names '${topologyVhost}', ` +
+        `or set the topology's vhost (--vhost) to '${urlVhost}'`,
+    );
+    this.urlVhost = urlVhost;
+    this.topologyVhost = topologyVhost;
   }
 }
 
 /** The broker or its management API could not be reached or refused the request. */
 export class TopologyBrokerError extends AiosError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The AMQP reply code when the broker refused the connection (530: vhost, 403: login). */
+  readonly replyCode: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; replyCode?: number | undefined }) {
     super("TOPOLOGY_BROKER_ERROR", message, options);
+    this.replyCode = options?.replyCode;
   }
 }

@@ -1,5 +1,13 @@
 export { formatDuration, parseDuration } from "./durations.ts";
-export { TopologyBrokerError, TopologyMismatchError, TopologySpecError } from "./errors.ts";
+export {
+  TopologyBrokerError,
+  type TopologyMismatch,
+  TopologyMismatchError,
+  TopologyRefusedError,
+  TopologySpecError,
+  TopologyVhostConflictError,
+} from "./errors.ts";
+export { amqpUrlForVhost, vhostOfAmqpUrl } from "./broker-url.ts";
 export { loadTopologySpec, type ParseTopologyOptions, parseTopologySpec } from "./load-spec.ts";
 export type {
   ArgumentValue,

@@ -61,7 +61,7 @@ describe("a spec with a bad value", () => {
     expect(error.path).toBe("queues[0].bindings[0].exchange");
     expect(error.line).toBe(10);
     expect(error.message).toMatch(
-      /^messaging\.yaml:10: queues\[0\]\.bindings\[0\]\.exchange: unknown exchange 'aios\.nowhere'/,
+      /^messaging\.yaml:10:19: queues\[0\]\.bindings\[0\]\.exchange: unknown exchange 'aios\.nowhere'/,
     );
   });
 
@@ -178,5 +178,113 @@ describe("stack overrides", () => {
       "x-max-priority": 10,
     });
     expect(byName.get("agents.coder")?.arguments).not.toHaveProperty("x-delivery-limit");
+  });
+});
+
+describe("what the broker would refuse is refused by the loader", () => {
+  it("refuses a TTL RabbitMQ cannot take as an integer, as a number or as a duration", () => {
+    for (const ttl of ["99999999999999999999999", '"99999999999999999999999ms"', "200000000000000d"]) {
+      const error = specError(base(`${coder}    messageTtl: ${ttl}\n`));
+      expect(error).toMatchObject({ path: "queues[0].messageTtl", line: 12 });
+      expect(error.message).toContain("RabbitMQ takes TTLs as integers");
+    }
+    expect(specError(base(`${coder}    retryDelays: [1s, 99999999999999999999999]\n`)).path).toBe(
+      "queues[0].retryDelays[1]",
+    );
+    expect(
+      parseTopologySpec(base(`${coder}    messageTtl: 9007199254740991\n`)).queues[0]?.arguments,
+    ).toMatchObject({ "x-message-ttl": 9007199254740991 });
+  });
+
+  it("refuses lengths, delivery limits and priorities out of RabbitMQ's ranges", () => {
+    expect(specError(base(`${coder}    maxLength: 99999999999999999999999\n`)).path).toBe(
+      "queues[0].maxLength",
+    );
+    expect(specError(base(`${coder}    queueType: quorum\n    deliveryLimit: 1.0e30\n`)).path).toBe(
+      "queues[0].deliveryLimit",
+    );
+    expect(specError(base(`${coder}    maxPriority: 256\n`)).path).toBe("queues[0].maxPriority");
+    expect(parseTopologySpec(base(`${coder}    maxPriority: 255\n`)).queues[0]?.arguments).toMatchObject({
+      "x-max-priority": 255,
+    });
+  });
+
+  it("refuses a binding key longer than an AMQP short string (255 bytes)", () => {
+    const long = `coder.${"x".repeat(250)}`;
+    expect(specError(base(coder.replace('"coder.*"', `"${long}"`))).message).toContain("at most 255 bytes");
+  });
+});
+
+describe("deadLetter.routingKey", () => {
+  const withDeadLetter = (routingKey: string, exchange = "aios.tasks") =>
+    base(`${coder}  - name: agents.fixer
+    agentType: fixer
+    bindings:
+      - exchange: aios.tasks
+        routingKeys: ["fixer.*"]
+    deadLetter: { exchange: ${exchange}, routingKey: ${routingKey} }
+`);
+
+  it("accepts a key that a queue of the spec receives, through a work exchange or the dead-letter exchange", () => {
+    expect(parseTopologySpec(withDeadLetter("coder.fix")).workQueues[1]).toMatchObject({
+      deadLetterExchange: "aios.tasks",
+      deadLetterRoutingKey: "coder.fix",
+      deadLetterQueue: undefined,
+    });
+    expect(parseTopologySpec(withDeadLetter("agents.coder", "aios.dead-letter")).workQueues[1]).toMatchObject(
+      {
+        deadLetterRoutingKey: "agents.coder",
+      },
+    );
+  });
+
+  it("refuses a key no queue receives: RabbitMQ would drop every dead letter", () => {
+    const error = specError(withDeadLetter("reviewer.review"));
+    expect(error).toMatchObject({ path: "queues[1].deadLetter.routingKey", line: 17 });
+    expect(error.message).toContain(
+      "no queue of the spec is bound to 'aios.tasks' for key 'reviewer.review'; the broker would drop every dead letter",
+    );
+    expect(specError(withDeadLetter("agents.nobody", "aios.dead-letter")).path).toBe(
+      "queues[1].deadLetter.routingKey",
+    );
+  });
+
+  it("refuses wildcards, empty words and keys longer than 255 bytes", () => {
+    for (const key of ['"coder.*"', '"coder.#"', '"coder..fix"', `coder.${"x".repeat(250)}`]) {
+      expect(specError(withDeadLetter(key)).path).toBe("queues[1].deadLetter.routingKey");
+    }
+  });
+});
+
+describe("where a problem is reported", () => {
+  it("reports an unknown top-level key at its own line and column, not at the document's first line", () => {
+    const error = specError(base(coder, "colour: blue\n"));
+    expect(error).toMatchObject({ path: "colour", line: 6, column: 1 });
+    expect(error.message).toBe("messaging.yaml:6:1: colour: unknown key 'colour'");
+  });
+
+  it("reports an unknown nested key at its own line and column", () => {
+    const error = specError(base(`${coder}    maxPriorty:\n      5\n`));
+    expect(error).toMatchObject({ path: "queues[0].maxPriorty", line: 12, column: 5 });
+  });
+
+  it("refuses a YAML alias bomb with a typed error naming the file and the first alias", () => {
+    const bomb = [
+      "version: 1",
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]",
+      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
+      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]",
+      "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]",
+      "f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]",
+    ].join("\n");
+    const error = specError(bomb);
+    expect(error).toMatchObject({
+      code: "TOPOLOGY_INVALID_SPEC",
+      file: "messaging.yaml",
+      line: 3,
+      column: 8,
+    });
+    expect(error.message).toContain("YAML aliases: Excessive alias count");
   });
 });

@@ -11,7 +11,13 @@ export interface ParseTopologyOptions {
   readonly overrides?: TopologyOverrides;
 }
 
-/** Parses, validates and resolves a topology spec, or throws a TopologySpecError naming file, path and line. */
+/**
+ * Parses, validates and resolves a topology spec. Refuses what RabbitMQ would refuse (integer
+ * ranges, short-string lengths), alias bombs and unknown keys.
+ *
+ * @throws TopologySpecError naming the file, the path in the document, its line and column; never
+ *   another error, whatever the text.
+ */
 export function parseTopologySpec(text: string, options: ParseTopologyOptions = {}): ResolvedTopology {
   const file = options.file ?? "messaging.yaml";
   const document = new YamlSpecDocument(text);
@@ -24,6 +30,11 @@ export function parseTopologySpec(text: string, options: ParseTopologyOptions = 
   return resolveTopology(parsed.value, options.overrides);
 }
 
+/**
+ * Reads and parses a topology spec file (see parseTopologySpec).
+ *
+ * @throws TopologySpecError naming the file, also when it cannot be read.
+ */
 export async function loadTopologySpec(
   path: string,
   options: { readonly overrides?: TopologyOverrides } = {},

@@ -115,6 +115,12 @@ export function validateTopology(spec: TopologySpec, overrides: TopologyOverride
         path: at("deadLetter", "exchange"),
         message: `unknown exchange '${queue.deadLetter.exchange}'`,
       });
+    } else if (queue.deadLetter && deadLetterTargets(spec, queue.deadLetter).length === 0) {
+      // RabbitMQ drops a dead letter that routes nowhere, silently.
+      issues.push({
+        path: at("deadLetter", "routingKey"),
+        message: `no queue of the spec is bound to '${queue.deadLetter.exchange}' for key '${queue.deadLetter.routingKey}'; the broker would drop every dead letter of this queue`,
+      });
     }
   });
 
@@ -127,32 +133,13 @@ export function validateTopology(spec: TopologySpec, overrides: TopologyOverride
  * cycle has no rejection). Edges: a work queue to the queues its dead-letter target routes to.
  */
 function findDeadLetterCycles(spec: TopologySpec): SpecIssue[] {
-  const exchangeTypes = new Map(spec.exchanges.map((e) => [e.name, e.type] as const));
-  const routesTo = (exchange: string, routingKey: string): string[] => {
-    // The dead-letter exchange only feeds the .dlq queues, which dead-letter nowhere.
-    if (exchange === spec.deadLetterExchange) return [];
-    const type = exchangeTypes.get(exchange);
-    return spec.queues
-      .filter((q) =>
-        q.bindings.some(
-          (b) =>
-            b.exchange === exchange &&
-            b.routingKeys.some((pattern) =>
-              type === "fanout"
-                ? true
-                : type === "topic"
-                  ? topicMatches(pattern, routingKey)
-                  : pattern === routingKey,
-            ),
-        ),
-      )
-      .map((q) => q.name);
-  };
+  // The dead-letter exchange only feeds the .dlq queues, which dead-letter nowhere.
+  const next = (deadLetter: { exchange: string; routingKey: string }) =>
+    deadLetter.exchange === spec.deadLetterExchange
+      ? []
+      : routesTo(spec, deadLetter.exchange, deadLetter.routingKey);
   const edges = new Map<string, string[]>(
-    spec.queues.map((q) => [
-      q.name,
-      q.deadLetter ? routesTo(q.deadLetter.exchange, q.deadLetter.routingKey) : [],
-    ]),
+    spec.queues.map((q) => [q.name, q.deadLetter ? next(q.deadLetter) : []]),
   );
 
   const issues: SpecIssue[] = [];
@@ -174,4 +161,37 @@ function findDeadLetterCycles(spec: TopologySpec): SpecIssue[] {
   };
   for (const queue of spec.queues) if (issues.length === 0) visit(queue.name, []);
   return issues;
+}
+
+/** The work queues a message published to `exchange` with `routingKey` reaches, by the spec's bindings. */
+function routesTo(spec: TopologySpec, exchange: string, routingKey: string): string[] {
+  const type = spec.exchanges.find((e) => e.name === exchange)?.type;
+  return spec.queues
+    .filter((q) =>
+      q.bindings.some(
+        (b) =>
+          b.exchange === exchange &&
+          b.routingKeys.some((pattern) =>
+            type === "fanout"
+              ? true
+              : type === "topic"
+                ? topicMatches(pattern, routingKey)
+                : pattern === routingKey,
+          ),
+      ),
+    )
+    .map((q) => q.name);
+}
+
+/** The queues a custom dead-letter target reaches; through the dead-letter exchange, a queue's .dlq. */
+function deadLetterTargets(
+  spec: TopologySpec,
+  deadLetter: { exchange: string; routingKey: string },
+): string[] {
+  if (deadLetter.exchange === spec.deadLetterExchange) {
+    return spec.queues
+      .filter((q) => !q.deadLetter && q.name === deadLetter.routingKey)
+      .map((q) => deadLetterQueueName(q.name));
+  }
+  return routesTo(spec, deadLetter.exchange, deadLetter.routingKey);
 }

@@ -1,13 +1,106 @@
 import { AiosError } from "../errors.ts";
+import type { PathClash } from "./paths.ts";
 
+/** A path shown in a message: quoted and escaped (invisible characters become visible), cut at 80. */
+export const showPath = (path: string): string =>
+  JSON.stringify(path.length > 80 ? `${path.slice(0, 80)}…` : path).replace(
+    /[\p{Cf}\p{Zl}\p{Zp}\u0080-\u009f]/gu,
+    (c) => `\\u{${(c.codePointAt(0) as number).toString(16)}}`,
+  );
+
+/** A path that breaks the rules of paths.ts (see validatePath). */
 export class InvalidPathError extends AiosError {
   readonly path: string;
+  readonly reason: string;
   constructor(path: string, reason: string) {
     super(
       "WORKSPACE_INVALID_PATH",
-      `invalid workspace path ${JSON.stringify(path.length > 80 ? `${path.slice(0, 80)}…` : path)}: ${reason}; nothing was written`,
+      `invalid workspace path ${showPath(path)}: ${reason}; nothing was written`,
     );
     this.path = path;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Paths that cannot all exist in one directory: a file and a folder of the same name (`a` and
+ * `a/b`), or the same name in two Unicode normal forms. Raised before anything is written.
+ */
+export class PathClashError extends AiosError {
+  readonly workspace: string;
+  readonly clashes: readonly PathClash[];
+  constructor(workspace: string, clashes: readonly PathClash[]) {
+    const shown = clashes
+      .slice(0, 10)
+      .map(({ kind, paths: [a, b] }) =>
+        kind === "twins"
+          ? `${showPath(a)} and ${showPath(b)} (the same name in two Unicode forms)`
+          : `${showPath(a)} is a file and the folder of ${showPath(b)}`,
+      );
+    super(
+      "WORKSPACE_PATH_CLASH",
+      `workspace '${workspace}': ${clashes.length} clashing path(s): ${shown.join("; ")}${clashes.length > 10 ? "; …" : ""}; nothing was written`,
+    );
+    this.workspace = workspace;
+    this.clashes = clashes;
+  }
+}
+
+/**
+ * State read back from the bucket (HEAD, a commit, a manifest) that is malformed, does not hash to
+ * its name, or names an unsafe path. Raised before anything is written to disk or committed.
+ */
+export class InvalidRemoteStateError extends AiosError {
+  readonly workspace: string;
+  /** The commit being read, when known. */
+  readonly commit: string | undefined;
+  /** The object key that held the bad state. */
+  readonly key: string;
+  /** The offending path, when a path was the fault. */
+  readonly path: string | undefined;
+  readonly reason: string;
+  constructor(where: {
+    readonly workspace: string;
+    readonly key: string;
+    readonly commit?: string | undefined;
+    readonly path?: string | undefined;
+    readonly reason: string;
+  }) {
+    super(
+      "WORKSPACE_INVALID_REMOTE_STATE",
+      `workspace '${where.workspace}'${where.commit ? ` at commit ${where.commit.slice(0, 12)}` : ""}: ${where.key}${where.path === undefined ? "" : ` names the path ${showPath(where.path)}, which`} ${where.reason}; refused, nothing was written`,
+    );
+    this.workspace = where.workspace;
+    this.commit = where.commit;
+    this.key = where.key;
+    this.path = where.path;
+    this.reason = where.reason;
+  }
+}
+
+/**
+ * A sync cannot write or remove a path in the local directory safely: a symbolic link on the way
+ * (which could lead outside the directory), or a file where a folder must go (and the reverse).
+ */
+export class LocalPathError extends AiosError {
+  readonly dir: string;
+  readonly path: string;
+  constructor(dir: string, path: string, reason: string) {
+    super("WORKSPACE_LOCAL_PATH", `cannot write ${showPath(path)} in ${dir}: ${reason}`);
+    this.dir = dir;
+    this.path = path;
+  }
+}
+
+/** The sync state file (`.aios-sync.json`) of a directory is malformed or names unsafe paths. */
+export class InvalidSyncStateError extends AiosError {
+  readonly file: string;
+  constructor(file: string, reason: string) {
+    super(
+      "WORKSPACE_INVALID_SYNC_STATE",
+      `${file}: ${reason}; nothing was changed (delete the file to sync from scratch: no file is deleted on either side then, differing files are conflicts)`,
+    );
+    this.file = file;
   }
 }
 
@@ -68,5 +161,15 @@ export class TooManyDeletesError extends AiosError {
 export class CommitRetriesExhaustedError extends AiosError {
   constructor(workspace: string, attempts: number) {
     super("WORKSPACE_BUSY", `workspace '${workspace}' moved ${attempts} times while committing; try again`);
+  }
+}
+
+/** `snapshot()` was called on a store configured without `backupBucket`. */
+export class NoBackupBucketError extends AiosError {
+  constructor(workspace: string) {
+    super(
+      "WORKSPACE_NO_BACKUP_BUCKET",
+      `cannot snapshot workspace '${workspace}': the workspace store has no backupBucket (set workspaces.backupBucket in the storage spec)`,
+    );
   }
 }

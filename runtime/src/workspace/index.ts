@@ -2,14 +2,20 @@ export {
   CommitRetriesExhaustedError,
   ConflictError,
   FileNotFoundError,
+  IntegrityError,
   InvalidPathError,
+  NoBackupBucketError,
+  InvalidRemoteStateError,
+  InvalidSyncStateError,
+  LocalPathError,
+  PathClashError,
   TooManyDeletesError,
   WorkspaceExistsError,
   WorkspaceNotFoundError,
 } from "./errors.ts";
 export { type Changes, type Commit, conflictCopyPath, type FileEntry, type Manifest } from "./manifest.ts";
 export { type ConflictStrategy, mergeChanges } from "./merge.ts";
-export { validatePath, validateWorkspaceId } from "./paths.ts";
+export { findClashes, type PathClash, validatePath, validateWorkspaceId } from "./paths.ts";
 export {
   type CommitOptions,
   type CommitResult,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
+import type { Registry } from "prom-client";
 import {
   createSnapshot,
   type ObjectStore,
@@ -10,6 +11,9 @@ import {
   CommitRetriesExhaustedError,
   FileNotFoundError,
   IntegrityError,
+  InvalidRemoteStateError,
+  NoBackupBucketError,
+  PathClashError,
   WorkspaceExistsError,
   WorkspaceNotFoundError,
 } from "./errors.ts";
@@ -25,8 +29,10 @@ import {
 import { type ConflictStrategy, mergeChanges } from "./merge.ts";
 import { coveringRange, encodePack, planUploads } from "./packs.ts";
 import { LruCache } from "./lru-cache.ts";
+import { recordOperation, type WorkspaceMetrics, workspaceMetrics } from "./metrics.ts";
 import { inParallel } from "./parallel.ts";
-import { validatePath, validateWorkspaceId } from "./paths.ts";
+import { findClashes, validatePath, validateWorkspaceId } from "./paths.ts";
+import { parseCommit, parseHead, parseManifest, validateCommitId } from "./remote-state.ts";
 
 export interface WorkspaceStoreOptions {
   readonly store: ObjectStore;
@@ -37,6 +43,8 @@ export interface WorkspaceStoreOptions {
   readonly backupBucket?: string;
   /** Blobs and packs uploaded at once by a commit. Default 16. */
   readonly concurrency?: number;
+  /** Where operations are counted and timed (`aios_workspace_*`); false turns that off. Default: the process registry. */
+  readonly metrics?: Registry | false;
 }
 
 export interface CommitOptions {
@@ -72,6 +80,8 @@ const EMPTY: Manifest = {};
 export class WorkspaceStore {
   readonly #store: ObjectStore;
   readonly #options: WorkspaceStoreOptions;
+  /** @internal Read by this room's sync functions, so they record into the same registry. */
+  readonly metrics: WorkspaceMetrics | undefined;
 
   // Commits and manifests are immutable and named by their hash, so a copy read (or written)
   // once stays right forever: later reads of HEAD's manifest cost no request.
@@ -81,6 +91,7 @@ export class WorkspaceStore {
   constructor(options: WorkspaceStoreOptions) {
     this.#store = options.store;
     this.#options = options;
+    this.metrics = options.metrics === false ? undefined : workspaceMetrics(options.metrics);
   }
 
   #prefix(workspace: string): string {
@@ -116,8 +127,8 @@ export class WorkspaceStore {
 
   async *list(): AsyncGenerator<string> {
     for await (const object of this.#store.listObjects(this.#options.refBucket, { prefix: "workspaces/" })) {
-      const match = /^workspaces\/([^/]+)\/HEAD$/.exec(object.key);
-      if (match?.[1]) yield match[1];
+      const match = /^workspaces\/([a-z0-9][a-z0-9._-]{0,62})\/HEAD$/.exec(object.key);
+      if (match?.[1]) yield match[1]; // a key no workspace id could make is not a workspace
     }
   }
 
@@ -136,11 +147,9 @@ export class WorkspaceStore {
   async head(workspace: string): Promise<{ commit: string; etag: string }> {
     try {
       // The etag of the very bytes read, so the later compare-and-swap is against this commit.
-      const { body, etag } = await this.#store.getObjectWithEtag(
-        this.#options.refBucket,
-        this.#headKey(workspace),
-      );
-      return { commit: body.toString("utf8"), etag };
+      const key = this.#headKey(workspace);
+      const { body, etag } = await this.#store.getObjectWithEtag(this.#options.refBucket, key);
+      return { commit: parseHead(body, { workspace, key }), etag };
     } catch (error) {
       if ((error as { code?: string }).code === "STORAGE_NOT_FOUND")
         throw new WorkspaceNotFoundError(workspace);
@@ -148,30 +157,49 @@ export class WorkspaceStore {
     }
   }
 
+  /**
+   * A commit, checked as it is read (see remote-state.ts).
+   *
+   * @throws InvalidArgumentError when `id` is not a commit id.
+   * @throws InvalidRemoteStateError when the stored commit is malformed or does not hash to `id`.
+   */
   async readCommit(workspace: string, id: string): Promise<Commit> {
-    const key = `${this.#prefix(workspace)}commits/${id}`;
+    const key = `${this.#prefix(workspace)}commits/${validateCommitId(id)}`;
     const cached = this.#commits.get(key);
     if (cached) return cached;
-    const commit = JSON.parse(
-      (await this.#store.getObjectBuffer(this.#options.blobBucket, key)).toString("utf8"),
-    ) as Commit;
+    const bytes = await this.#store.getObjectBuffer(this.#options.blobBucket, key);
+    const commit = parseCommit(bytes, id, { workspace, key, commit: id });
     this.#commits.set(key, commit);
     return commit;
   }
 
+  /**
+   * The files of a commit (default: HEAD), every path and entry checked before it is returned.
+   *
+   * @throws InvalidRemoteStateError naming the workspace, commit and offending path when the
+   *   stored manifest (or commit, or HEAD) is malformed or names a path the rules of paths.ts refuse.
+   */
   async manifest(workspace: string, commit?: string): Promise<Manifest> {
     const id = commit ?? (await this.head(workspace)).commit;
     const { manifest } = await this.readCommit(workspace, id);
-    return this.#readManifest(workspace, manifest);
+    return this.#readManifest(workspace, manifest, id);
   }
 
   async readFile(workspace: string, path: string, options: { commit?: string } = {}): Promise<Buffer> {
     validatePath(path);
     const commit = options.commit ?? (await this.head(workspace)).commit;
-    const entry = (await this.manifest(workspace, commit))[path];
+    const manifest = await this.manifest(workspace, commit);
+    const entry = Object.hasOwn(manifest, path) ? manifest[path] : undefined;
     if (!entry) throw new FileNotFoundError(workspace, path, commit);
-    if (entry.pack === undefined)
-      return this.#store.getObjectBuffer(this.#options.blobBucket, this.#blobKey(workspace, entry.sha256));
+    if (entry.pack === undefined) {
+      const body = await this.#store.getObjectBuffer(
+        this.#options.blobBucket,
+        this.#blobKey(workspace, entry.sha256),
+      );
+      const actual = sha256(body);
+      if (actual !== entry.sha256) throw new IntegrityError(workspace, path, entry.sha256, actual);
+      return body;
+    }
     const files = await this.readPacked(workspace, entry.pack, [{ path, entry }]);
     return files.get(path) as Buffer;
   }
@@ -297,8 +325,25 @@ export class WorkspaceStore {
    * Commits several changes atomically. Paths are validated before anything is written. If other
    * commits landed since the parent, non-overlapping changes are rebased onto them; overlapping
    * ones follow `strategy` (default: ConflictError naming the paths).
+   *
+   * @throws InvalidPathError when a path breaks the rules of paths.ts (nothing uploaded).
+   * @throws PathClashError when the files after the commit would include a file and a folder of
+   *   one name, or Unicode twins (before any upload; or, after a rebase, before HEAD moves).
+   * @throws ConflictError with strategy "fail" when another commit changed the same paths.
+   * @throws InvalidRemoteStateError when the parent's or head's stored state is refused.
    */
   async commit(
+    workspace: string,
+    changes: {
+      readonly put?: Readonly<Record<string, FileContent | FileEntry>>;
+      readonly delete?: readonly string[];
+    },
+    options: CommitOptions,
+  ): Promise<CommitResult> {
+    return recordOperation(this.metrics, "commit", () => this.#commit(workspace, changes, options));
+  }
+
+  async #commit(
     workspace: string,
     changes: {
       readonly put?: Readonly<Record<string, FileContent | FileEntry>>;
@@ -311,6 +356,13 @@ export class WorkspaceStore {
     const parent = options.parent ?? start.commit;
 
     const base = await this.manifest(workspace, parent);
+    // Refused before any upload: a file and a folder of one name, or Unicode twins, would commit
+    // fine and then fail half-way through every pull.
+    const removed = new Set(changes.delete ?? []);
+    this.#refuseClashes(workspace, [
+      ...Object.keys(base).filter((path) => !removed.has(path)),
+      ...Object.keys(changes.put ?? {}),
+    ]);
     const put = await this.#upload(workspace, changes.put ?? {}, base);
     const ours: Changes = { put, delete: changes.delete ?? [] };
     const hint = randomUUID().replace(/-/g, "");
@@ -329,6 +381,8 @@ export class WorkspaceStore {
               ourCommitHint: hint,
               strategy: options.strategy ?? "fail",
             });
+      // Rebased onto other commits: together they may clash where neither did alone.
+      if (head.commit !== parent) this.#refuseClashes(workspace, Object.keys(merged.manifest));
       const id = await this.#writeCommit(workspace, merged.manifest, {
         parent: head.commit,
         author: options.author,
@@ -365,10 +419,24 @@ export class WorkspaceStore {
   }
 
   /** A new commit whose files are those of `commit`: history is kept, nothing is rewritten. */
+  /**
+   * A new commit whose files are those of `commit`: history is kept, nothing is rewritten. When
+   * HEAD's own state is refused (an InvalidRemoteStateError: tampered with or corrupt), this is
+   * the way out: the new commit's parent is then `commit` itself, so the refused commits drop out
+   * of the history, and HEAD moves only if it still holds what was refused.
+   *
+   * @throws InvalidRemoteStateError when the state of `commit` itself is refused.
+   */
   async restore(workspace: string, commit: string, options: { author: string }): Promise<CommitResult> {
     const target = await this.manifest(workspace, commit);
-    const current = await this.manifest(workspace);
-    const remove = Object.keys(current).filter((path) => !(path in target));
+    let current: Manifest;
+    try {
+      current = await this.manifest(workspace);
+    } catch (error) {
+      if (!(error instanceof InvalidRemoteStateError)) throw error;
+      return this.#replaceRefusedHead(workspace, commit, target, options.author, error);
+    }
+    const remove = Object.keys(current).filter((path) => !Object.hasOwn(target, path));
     return this.commit(
       workspace,
       { put: { ...target }, delete: remove },
@@ -377,8 +445,7 @@ export class WorkspaceStore {
   }
 
   async snapshot(workspace: string, options: { id?: string } = {}): Promise<SnapshotManifest> {
-    if (!this.#options.backupBucket)
-      throw new WorkspaceNotFoundError(`${workspace} (no backup bucket configured)`);
+    if (!this.#options.backupBucket) throw new NoBackupBucketError(workspace);
     return createSnapshot(this.#store, {
       bucket: this.#options.blobBucket,
       prefix: this.#prefix(workspace),
@@ -419,6 +486,40 @@ export class WorkspaceStore {
     return put;
   }
 
+  async #replaceRefusedHead(
+    workspace: string,
+    commit: string,
+    manifest: Manifest,
+    author: string,
+    refused: InvalidRemoteStateError,
+  ): Promise<CommitResult> {
+    this.#refuseClashes(workspace, Object.keys(manifest));
+    const key = this.#headKey(workspace);
+    // The raw HEAD, unparsed: it may be what was refused. Its etag makes the swap conditional.
+    const { etag } = await this.#store.getObjectWithEtag(this.#options.refBucket, key);
+    const id = await this.#writeCommit(workspace, manifest, {
+      parent: commit,
+      author,
+      message: `restore ${commit.slice(0, 12)} (the head was refused: ${refused.reason})`,
+      time: new Date().toISOString(),
+    });
+    try {
+      await this.#store.putObject(this.#options.refBucket, key, id, {
+        ifMatch: etag,
+        contentType: "text/plain",
+      });
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) throw new CommitRetriesExhaustedError(workspace, 1);
+      throw error;
+    }
+    return { commit: id, parent: commit, rebased: false, conflicts: [] };
+  }
+
+  #refuseClashes(workspace: string, paths: Iterable<string>): void {
+    const clashes = findClashes(new Set(paths));
+    if (clashes.length > 0) throw new PathClashError(workspace, clashes);
+  }
+
   #packKey(workspace: string, pack: string): string {
     return `${this.#prefix(workspace)}packs/${pack}`;
   }
@@ -427,13 +528,12 @@ export class WorkspaceStore {
     return `${this.#prefix(workspace)}blobs/${hash.slice(0, 2)}/${hash}`;
   }
 
-  async #readManifest(workspace: string, id: string): Promise<Manifest> {
+  async #readManifest(workspace: string, id: string, commit: string): Promise<Manifest> {
     const key = `${this.#prefix(workspace)}manifests/${id}`;
     const cached = this.#manifests.get(key);
     if (cached) return cached;
-    const manifest = JSON.parse(
-      (await this.#store.getObjectBuffer(this.#options.blobBucket, key)).toString("utf8"),
-    ) as Manifest;
+    const bytes = await this.#store.getObjectBuffer(this.#options.blobBucket, key);
+    const manifest = parseManifest(bytes, id, { workspace, key, commit });
     this.#manifests.set(key, manifest);
     return manifest;
   }

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testObjectStore } from "../testing/s3.ts";
 import { createTestWorkspaceStore } from "../testing/workspace.ts";
-import { ConflictError, InvalidPathError, WorkspaceExistsError, WorkspaceNotFoundError } from "./errors.ts";
+import {
+  ConflictError,
+  InvalidPathError,
+  PathClashError,
+  WorkspaceExistsError,
+  WorkspaceNotFoundError,
+} from "./errors.ts";
 import type { WorkspaceStore } from "./workspace-store.ts";
 
 describe("workspaces on the real S3 gateway", () => {
@@ -212,5 +218,64 @@ describe("workspaces on the real S3 gateway", () => {
     for await (const version of store.listObjectVersions(env.buckets.blobs, { prefix: `workspaces/${ws}/` }))
       left.push(version);
     expect(left).toEqual([]);
+  });
+
+  describe("refuses, at commit time, paths no directory can hold together", () => {
+    const nfc = "caf\u00e9.md"; // é as one code point
+    const nfd = "cafe\u0301.md"; // e + combining acute accent
+
+    it.each([
+      ["a file and a folder of one name, in one commit", {}, { a: "1", "a/b": "2" }, [["a", "a/b"]]],
+      ["a folder under a committed file", { a: "1" }, { "a/b/c": "2" }, [["a", "a/b/c"]]],
+      ["a file over a committed folder", { "x/y": "1" }, { x: "2" }, [["x", "x/y"]]],
+      ["Unicode twins, in one commit", {}, { [nfc]: "1", [nfd]: "2" }, [[nfd, nfc]]],
+      ["a twin of a committed name", { [nfc]: "1" }, { [nfd]: "2" }, [[nfd, nfc]]],
+      [
+        "a folder under a twin of a committed file",
+        { [nfc]: "1" },
+        { [`${nfd}/x`]: "2" },
+        [[nfc, `${nfd}/x`]],
+      ],
+    ])("%s: PathClashError listing both, HEAD unmoved", async (_, before, put, clashing) => {
+      const ws = env.newId();
+      await workspaces.create(ws, { author: "t" });
+      if (Object.keys(before).length > 0)
+        await workspaces.commit(ws, { put: before }, { author: "t", message: "before" });
+      const head = (await workspaces.head(ws)).commit;
+      const error = await workspaces
+        .commit(ws, { put }, { author: "t", message: "clash" })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PathClashError);
+      expect((error as PathClashError).clashes.map((c) => c.paths)).toEqual(clashing);
+      expect((await workspaces.head(ws)).commit).toBe(head);
+    });
+
+    it("holds when the folder replaces the file in the same commit, and when one form replaces its twin", async () => {
+      const ws = env.newId();
+      await workspaces.create(ws, { author: "t" });
+      await workspaces.commit(ws, { put: { a: "1", [nfc]: "1" } }, { author: "t", message: "files" });
+      await workspaces.commit(
+        ws,
+        { put: { "a/b": "2", [nfd]: "2" }, delete: ["a", nfc] },
+        { author: "t", message: "swap" },
+      );
+      expect((await workspaces.listFiles(ws)).map((f) => f.path).sort()).toEqual(["a/b", nfd]);
+    });
+
+    it("refuses a rebase whose result clashes although neither commit did alone", async () => {
+      const ws = env.newId();
+      await workspaces.create(ws, { author: "t" });
+      const parent = (await workspaces.head(ws)).commit;
+      const theirs = await workspaces.commit(
+        ws,
+        { put: { a: "file" } },
+        { author: "them", message: "file a" },
+      );
+      const error = await workspaces
+        .commit(ws, { put: { "a/b": "nested" } }, { author: "us", message: "folder a", parent })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PathClashError);
+      expect((await workspaces.head(ws)).commit).toBe(theirs.commit);
+    });
   });
 });

@@ -1,7 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { readEnv } from "../../env.ts";
+import { redactUrl } from "../../logging.ts";
 import {
+  amqpUrlForVhost,
   applyTopology,
   loadTopologySpec,
   renderTopologyDocs,
@@ -42,18 +44,35 @@ export function registerTopologyCommands(program: Command): void {
     },
   );
 
-  withSpec(topology.command("apply").description("Declare the topology on the broker (idempotent)"))
-    .option("--url <amqp-url>", "broker URL (default: AIOS_AMQP_URL)")
+  withSpec(
+    topology.command("apply").description("Declare the topology on the broker (idempotent, all or nothing)"),
+  )
+    .option("--url <amqp-url>", "broker URL (default: AIOS_AMQP_URL); see below for its vhost")
+    .addHelpText(
+      "after",
+      `
+The topology is declared into its own vhost: the spec's \`vhost\`, or --vhost. A URL without a
+vhost (amqp://user:pass@host:5672) is pointed there; a URL that names another vhost is refused
+with TOPOLOGY_VHOST_CONFLICT and nothing is declared. \`topology verify\` reads the same vhost.
+
+Every existing exchange and queue is checked before anything is declared: when some differ from
+the spec (TOPOLOGY_MISMATCH, each one listed) nothing is declared; when the broker refuses a
+declaration (TOPOLOGY_REFUSED, with its reply code and text) what this run created is deleted again.`,
+    )
     .action(async (options: SpecOptions & { url?: string }) => {
       const resolved = await loadTopologySpec(options.file, { overrides: overridesOf(options) });
-      const url = options.url ?? readEnv().AIOS_AMQP_URL;
+      const url = amqpUrlForVhost(options.url ?? readEnv().AIOS_AMQP_URL, resolved.vhost);
       const summary = await applyTopology(resolved, { url });
       process.stdout.write(
-        `applied to vhost ${resolved.vhost}: ${summary.exchanges} exchanges, ${summary.queues} queues, ${summary.bindings} bindings\n`,
+        `applied to vhost ${resolved.vhost} at ${redactUrl(url)}: ${summary.exchanges} exchanges, ${summary.queues} queues, ${summary.bindings} bindings\n`,
       );
     });
 
-  withSpec(topology.command("verify").description("Compare the live broker with the spec; exit 1 on drift"))
+  withSpec(
+    topology
+      .command("verify")
+      .description("Compare the live broker's vhost (the spec's, or --vhost) with the spec; exit 1 on drift"),
+  )
     .option("--api-url <url>", "management API URL with credentials (default: AIOS_RABBITMQ_API_URL)")
     .action(async (options: SpecOptions & { apiUrl?: string }) => {
       const resolved = await loadTopologySpec(options.file, { overrides: overridesOf(options) });

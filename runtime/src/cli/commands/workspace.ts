@@ -184,7 +184,10 @@ export function registerWorkspaceCommands(program: Command): void {
         return;
       }
       let commit = target;
-      for await (const entry of workspaces.log(workspace)) if (entry.id.startsWith(target)) commit = entry.id;
+      // A full id needs no lookup in the log, which cannot be read when HEAD itself is refused.
+      if (!/^[0-9a-f]{64}$/.test(target))
+        for await (const entry of workspaces.log(workspace))
+          if (entry.id.startsWith(target)) commit = entry.id;
       const result = await workspaces.restore(workspace, commit, { author: author(options) });
       process.stdout.write(`restored ${commit.slice(0, 12)} as ${result.commit.slice(0, 12)}\n`);
     });

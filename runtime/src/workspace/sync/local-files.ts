@@ -5,7 +5,9 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { FileEntry, Manifest } from "../manifest.ts";
 import { inParallel } from "../parallel.ts";
-import { validatePath } from "../paths.ts";
+import { InvalidSyncStateError } from "../errors.ts";
+import { validatePath, validateWorkspaceId } from "../paths.ts";
+import { isId, validateManifest } from "../remote-state.ts";
 
 export const STATE_FILE = ".aios-sync.json";
 
@@ -19,12 +21,57 @@ export interface SyncState {
   >;
 }
 
+/**
+ * The state the last sync left in `dir`, checked like remote state (its manifest becomes the
+ * base of a two-way sync, so its paths reach the plan); undefined when there is none.
+ *
+ * @throws InvalidSyncStateError when the file exists but is malformed or names an unsafe path.
+ */
 export async function readState(dir: string): Promise<SyncState | undefined> {
+  const file = join(dir, STATE_FILE);
+  let text: string;
   try {
-    return JSON.parse(await readFile(join(dir, STATE_FILE), "utf8")) as SyncState;
-  } catch {
-    return undefined;
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
   }
+  try {
+    return parseState(text, file);
+  } catch (error) {
+    if (error instanceof InvalidSyncStateError) throw error;
+    throw new InvalidSyncStateError(file, (error as Error).message);
+  }
+}
+
+function parseState(text: string, file: string): SyncState {
+  const refuse = (reason: string): never => {
+    throw new InvalidSyncStateError(file, reason);
+  };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return refuse(`is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return refuse("is not a JSON object");
+  const { workspace, commit, manifest, cache } = value as Record<string, unknown>;
+  if (typeof workspace !== "string") return refuse("has no workspace");
+  validateWorkspaceId(workspace);
+  if (!isId(commit)) return refuse("has a commit that is not a commit id");
+  const checked = validateManifest(manifest, { workspace, key: file, commit });
+  if (typeof cache !== "object" || cache === null || Array.isArray(cache))
+    return refuse("has no cache object");
+  const hashes: Record<string, SyncState["cache"][string]> = {};
+  for (const [path, entry] of Object.entries(cache)) {
+    validatePath(path);
+    const { mtimeMs, size, sha256 } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof mtimeMs !== "number" || !Number.isSafeInteger(size) || !isId(sha256))
+      return refuse(`has a malformed cache entry for ${JSON.stringify(path)}`);
+    hashes[path] = { mtimeMs, size: size as number, sha256 };
+  }
+  return { workspace, commit, manifest: checked, cache: hashes };
 }
 
 export async function writeState(dir: string, state: SyncState): Promise<void> {
@@ -102,12 +149,4 @@ export async function writeAtomically(
     await rm(temporary, { force: true });
     throw error;
   }
-}
-
-export async function removeFile(dir: string, path: string): Promise<void> {
-  await rm(join(dir, ...path.split("/")), { force: true });
-}
-
-export function localPath(dir: string, path: string): string {
-  return join(dir, ...path.split("/"));
 }

@@ -13,7 +13,11 @@ export interface SyncPlan {
   readonly conflicts: readonly string[];
 }
 
-const differs = (a: Manifest, b: Manifest, path: string) => a[path]?.sha256 !== b[path]?.sha256;
+// Own entries only: a file named `constructor` or `toString` is not in a manifest that lacks it.
+const has = (manifest: Manifest, path: string) => Object.hasOwn(manifest, path);
+const hashOf = (manifest: Manifest, path: string) =>
+  has(manifest, path) ? manifest[path]?.sha256 : undefined;
+const differs = (a: Manifest, b: Manifest, path: string) => hashOf(a, path) !== hashOf(b, path);
 
 /** Make the workspace equal to the directory. */
 export function planPush(local: Manifest, remote: Manifest): SyncPlan {
@@ -21,7 +25,7 @@ export function planPush(local: Manifest, remote: Manifest): SyncPlan {
     .filter((p) => differs(local, remote, p))
     .sort();
   const deleteRemote = Object.keys(remote)
-    .filter((p) => !(p in local))
+    .filter((p) => !has(local, p))
     .sort();
   return { upload, deleteRemote, download: [], deleteLocal: [], conflicts: [] };
 }
@@ -32,7 +36,7 @@ export function planPull(local: Manifest, remote: Manifest): SyncPlan {
     .filter((p) => differs(local, remote, p))
     .sort();
   const deleteLocal = Object.keys(local)
-    .filter((p) => !(p in remote))
+    .filter((p) => !has(remote, p))
     .sort();
   return { upload: [], deleteRemote: [], download, deleteLocal, conflicts: [] };
 }
@@ -51,9 +55,9 @@ export function planTwoWay(base: Manifest, local: Manifest, remote: Manifest): S
     if (localChanged && remoteChanged) {
       if (differs(local, remote, path)) conflicts.push(path);
     } else if (localChanged) {
-      (path in local ? upload : deleteRemote).push(path);
+      (has(local, path) ? upload : deleteRemote).push(path);
     } else if (remoteChanged) {
-      (path in remote ? download : deleteLocal).push(path);
+      (has(remote, path) ? download : deleteLocal).push(path);
     }
   }
   return { upload, deleteRemote, download, deleteLocal, conflicts };

@@ -1,10 +1,17 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testObjectStore } from "../../testing/s3.ts";
 import { createTestWorkspaceStore } from "../../testing/workspace.ts";
-import { ConflictError, TooManyDeletesError } from "../errors.ts";
+import {
+  ConflictError,
+  InvalidPathError,
+  InvalidSyncStateError,
+  LocalPathError,
+  PathClashError,
+  TooManyDeletesError,
+} from "../errors.ts";
 import { WorkspaceStore } from "../workspace-store.ts";
 import { pullDirectory, pushDirectory, syncDirectory } from "./sync.ts";
 
@@ -152,5 +159,108 @@ describe("syncing a directory with a workspace", () => {
 
     const again = await syncDirectory(workspaces, ws, mine);
     expect(again.plan).toMatchObject({ upload: [], download: expect.any(Array), conflicts: [] });
+  });
+
+  describe("the local directory: writes stay inside it", () => {
+    it("does not follow a symbolic link in the directory that points outside it", async () => {
+      const ws = env.newId();
+      await env.workspaces.create(ws, { author: "t" });
+      await env.workspaces.commit(
+        ws,
+        { put: { "link/pwned.txt": "pwned", "keep.txt": "k" } },
+        { author: "t", message: "a legitimate path" },
+      );
+      const outside = join(root, "outside-link");
+      const dir = join(root, "linked");
+      await mkdir(outside, { recursive: true });
+      await mkdir(dir, { recursive: true });
+      await symlink(outside, join(dir, "link"));
+
+      const error = await pullDirectory(env.workspaces, ws, dir).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LocalPathError);
+      expect((error as Error).message).toContain("symbolic link");
+      expect(await readdir(outside)).toEqual([]);
+    });
+
+    it("replaces a symbolic link at a file's name with the file, leaving the link's target alone", async () => {
+      const ws = env.newId();
+      await env.workspaces.create(ws, { author: "t" });
+      await env.workspaces.commit(
+        ws,
+        { put: { "victim.txt": "from the workspace" } },
+        { author: "t", message: "m" },
+      );
+      const outside = join(root, "outside-file.txt");
+      await writeFile(outside, "untouched");
+      const dir = join(root, "linked-file");
+      await mkdir(dir, { recursive: true });
+      await symlink(outside, join(dir, "victim.txt"));
+
+      await pullDirectory(env.workspaces, ws, dir);
+      expect(await readFile(outside, "utf8")).toBe("untouched");
+      expect((await lstat(join(dir, "victim.txt"))).isSymbolicLink()).toBe(false);
+      expect(await readFile(join(dir, "victim.txt"), "utf8")).toBe("from the workspace");
+    });
+
+    it("pulls a folder where the directory had a file of that name, and the reverse", async () => {
+      const ws = env.newId();
+      await env.workspaces.create(ws, { author: "t" });
+      const dir = join(root, "swap");
+      await tree(dir, { a: "file a", "x/y": "nested y" });
+      await pushDirectory(env.workspaces, ws, dir);
+      await env.workspaces.commit(
+        ws,
+        { put: { "a/b": "nested b", x: "file x" }, delete: ["a", "x/y"] },
+        { author: "other", message: "swap files and folders" },
+      );
+      await pullDirectory(env.workspaces, ws, dir);
+      expect(await readFile(join(dir, "a/b"), "utf8")).toBe("nested b");
+      expect(await readFile(join(dir, "x"), "utf8")).toBe("file x");
+    });
+
+    it("refuses, before moving anything, a two-way sync whose outcome would hold a file and a folder of one name", async () => {
+      const ws = env.newId();
+      await env.workspaces.create(ws, { author: "t" });
+      const dir = join(root, "two-way-clash");
+      await tree(dir, { a: "local file a" });
+      await env.workspaces.commit(
+        ws,
+        { put: { "a2/b": "x", "a/b": "remote nested" } },
+        { author: "o", message: "m" },
+      );
+      const head = (await env.workspaces.head(ws)).commit;
+      await expect(syncDirectory(env.workspaces, ws, dir)).rejects.toBeInstanceOf(PathClashError);
+      await expect(syncDirectory(env.workspaces, ws, dir, { dryRun: true })).rejects.toBeInstanceOf(
+        PathClashError,
+      );
+      expect((await env.workspaces.head(ws)).commit).toBe(head);
+      expect(await readdir(dir)).toEqual(["a"]);
+    });
+
+    it("refuses to push Unicode twins or an invisible file name found in the directory", async () => {
+      const ws = env.newId();
+      await env.workspaces.create(ws, { author: "t" });
+      const twins = join(root, "twins");
+      await tree(twins, { "caf\u00e9.md": "one", "cafe\u0301.md": "two" });
+      await expect(pushDirectory(env.workspaces, ws, twins)).rejects.toBeInstanceOf(PathClashError);
+      const invisible = join(root, "invisible");
+      await tree(invisible, { "\u200b": "zero-width", "ok.md": "ok" });
+      await expect(pushDirectory(env.workspaces, ws, invisible)).rejects.toBeInstanceOf(InvalidPathError);
+      expect(await env.workspaces.listFiles(ws)).toEqual([]);
+    });
+
+    it("refuses a sync state file naming a path outside the directory", async () => {
+      const ws = env.newId();
+      await env.workspaces.create(ws, { author: "t" });
+      const dir = join(root, "tampered-state");
+      await tree(dir, { "a.md": "a" });
+      await syncDirectory(env.workspaces, ws, dir);
+      const state = JSON.parse(await readFile(join(dir, ".aios-sync.json"), "utf8"));
+      state.manifest["../outside.md"] = state.manifest["a.md"];
+      await writeFile(join(dir, ".aios-sync.json"), JSON.stringify(state));
+      const error = await syncDirectory(env.workspaces, ws, dir).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidSyncStateError);
+      expect((error as Error).message).toContain("../outside.md");
+    });
   });
 });

@@ -1,20 +1,15 @@
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { ConflictError, TooManyDeletesError } from "../errors.ts";
+import { ConflictError, IntegrityError, PathClashError, TooManyDeletesError } from "../errors.ts";
 import { conflictCopyPath, type FileEntry, type Manifest, sha256 } from "../manifest.ts";
 import type { ConflictStrategy } from "../merge.ts";
 import { planUploads } from "../packs.ts";
+import { recordOperation, recordSyncPlan } from "../metrics.ts";
 import { inParallel } from "../parallel.ts";
+import { findClashes } from "../paths.ts";
 import type { WorkspaceStore } from "../workspace-store.ts";
-import {
-  localPath,
-  readState,
-  removeFile,
-  scanDirectory,
-  type SyncState,
-  writeAtomically,
-  writeState,
-} from "./local-files.ts";
+import { readState, scanDirectory, type SyncState, writeState } from "./local-files.ts";
+import { LocalTree } from "./local-tree.ts";
 import { planPull, planPush, planTwoWay, type SyncPlan } from "./plan.ts";
 
 export interface SyncOptions {
@@ -45,6 +40,24 @@ function guardDeletes(plan: SyncPlan, maxDelete: number): void {
   if (deletes > maxDelete) throw new TooManyDeletesError(deletes, maxDelete);
 }
 
+/**
+ * Refuses, before anything moves, a plan whose outcome no directory can hold: a file and a folder
+ * of one name, or Unicode twins (e.g. a remote `a/b` while the directory keeps a file `a`).
+ */
+function guardClashes(
+  workspace: string,
+  plan: SyncPlan,
+  local: Manifest,
+  remote: Manifest,
+  renamed: Iterable<string> = [],
+): void {
+  const gone = new Set([...plan.deleteLocal, ...plan.deleteRemote]);
+  const after = new Set([...Object.keys(local), ...Object.keys(remote), ...renamed]);
+  for (const path of gone) after.delete(path);
+  const clashes = findClashes(after);
+  if (clashes.length > 0) throw new PathClashError(workspace, clashes);
+}
+
 /** What a sync wrote into or removed from the directory, with the entry of each written file. */
 interface LocalWrites {
   readonly written: Map<string, FileEntry>;
@@ -54,7 +67,7 @@ interface LocalWrites {
 async function execute(
   workspaces: WorkspaceStore,
   workspace: string,
-  dir: string,
+  tree: LocalTree,
   writes: LocalWrites,
   plan: SyncPlan,
   local: Manifest,
@@ -84,7 +97,7 @@ async function execute(
     // Hashed again as read: a file changed since the scan is committed as it was uploaded.
     const files = await Promise.all(
       pack.map(async ({ path }) => {
-        const body = await readFile(localPath(dir, path));
+        const body = await readFile(tree.resolve(path));
         return { path, body, sha256: sha256(body) };
       }),
     );
@@ -97,11 +110,17 @@ async function execute(
   const present = large.length > 0 ? await workspaces.blobIndex(workspace) : new Set<string>();
   await inParallel(large, concurrency, async (path) => {
     const entry = local[path] as FileEntry;
-    put[target(path)] = await workspaces.putBlob(workspace, createReadStream(localPath(dir, path)), entry, {
+    put[target(path)] = await workspaces.putBlob(workspace, createReadStream(tree.resolve(path)), entry, {
       present: present.has(entry.sha256),
     });
     tick(path);
   });
+
+  // Removals first: a file `a` removed here may be where a download's folder `a/` goes.
+  for (const path of plan.deleteLocal) {
+    await tree.remove(path);
+    writes.removed.push(path);
+  }
 
   // Files of one pack come down with one ranged read; other files as streams.
   const byPack = new Map<string, { path: string; entry: FileEntry }[]>();
@@ -114,24 +133,20 @@ async function execute(
   await inParallel([...byPack], concurrency, async ([pack, files]) => {
     const contents = await workspaces.readPacked(workspace, pack, files);
     for (const [path, content] of contents) {
-      await writeAtomically(localPath(dir, path), content);
+      await tree.write(path, content);
       writes.written.set(path, remote[path] as FileEntry);
       tick(path);
     }
   });
   await inParallel(streamed, concurrency, async (path) => {
-    await writeAtomically(
-      localPath(dir, path),
-      await workspaces.openFile(workspace, remote[path] as FileEntry),
-    );
+    const entry = remote[path] as FileEntry;
+    await tree.write(path, await workspaces.openFile(workspace, entry), {
+      sha256: entry.sha256,
+      mismatch: (actual) => new IntegrityError(workspace, path, entry.sha256, actual),
+    });
     writes.written.set(path, remote[path] as FileEntry);
     tick(path);
   });
-  for (const path of plan.deleteLocal) {
-    await removeFile(dir, path);
-    writes.removed.push(path);
-  }
-
   if (plan.upload.length === 0 && plan.deleteRemote.length === 0) return undefined;
   const result = await workspaces.commit(
     workspace,
@@ -155,7 +170,7 @@ async function execute(
 async function finish(
   workspaces: WorkspaceStore,
   workspace: string,
-  dir: string,
+  tree: LocalTree,
   scanned: { readonly manifest: Manifest; readonly cache: SyncState["cache"] },
   writes: LocalWrites,
 ): Promise<void> {
@@ -167,11 +182,11 @@ async function finish(
     delete cache[path];
   }
   await inParallel([...writes.written], 16, async ([path, entry]) => {
-    const info = await stat(localPath(dir, path));
+    const info = await stat(tree.resolve(path));
     manifest[path] = { sha256: entry.sha256, size: entry.size };
     cache[path] = { mtimeMs: info.mtimeMs, size: info.size, sha256: entry.sha256 };
   });
-  await writeState(dir, { workspace, commit, manifest, cache });
+  await writeState(tree.root, { workspace, commit, manifest, cache });
 }
 
 /** Both sides as they are now: the directory (hashes cached), the workspace head and its files. */
@@ -194,10 +209,13 @@ async function oneWay(
   const { local, cache, head, remote } = await bothSides(workspaces, workspace, dir);
   const plan = planner(local, remote);
   guardDeletes(plan, options.maxDelete ?? 100);
+  guardClashes(workspace, plan, local, remote);
   if (options.dryRun) return { plan, commit: undefined };
   const writes: LocalWrites = { written: new Map(), removed: [] };
-  const commit = await execute(workspaces, workspace, dir, writes, plan, local, remote, head, options);
-  await finish(workspaces, workspace, dir, { manifest: local, cache }, writes);
+  const tree = new LocalTree(dir);
+  const commit = await execute(workspaces, workspace, tree, writes, plan, local, remote, head, options);
+  await finish(workspaces, workspace, tree, { manifest: local, cache }, writes);
+  recordSyncPlan(workspaces.metrics, plan);
   return { plan, commit };
 }
 
@@ -208,7 +226,9 @@ export function pushDirectory(
   dir: string,
   options: SyncOptions = {},
 ): Promise<SyncResult> {
-  return oneWay(workspaces, workspace, dir, options, planPush);
+  return recordOperation(workspaces.metrics, "push", () =>
+    oneWay(workspaces, workspace, dir, options, planPush),
+  );
 }
 
 /** Makes the directory equal to the workspace (files written atomically). */
@@ -218,15 +238,26 @@ export function pullDirectory(
   dir: string,
   options: SyncOptions = {},
 ): Promise<SyncResult> {
-  return oneWay(workspaces, workspace, dir, options, planPull);
+  return recordOperation(workspaces.metrics, "pull", () =>
+    oneWay(workspaces, workspace, dir, options, planPull),
+  );
 }
 
 /** Two-way sync against the last synced state: each side gets the other's changes. */
-export async function syncDirectory(
+export function syncDirectory(
   workspaces: WorkspaceStore,
   workspace: string,
   dir: string,
   options: SyncOptions = {},
+): Promise<SyncResult> {
+  return recordOperation(workspaces.metrics, "sync", () => twoWay(workspaces, workspace, dir, options));
+}
+
+async function twoWay(
+  workspaces: WorkspaceStore,
+  workspace: string,
+  dir: string,
+  options: SyncOptions,
 ): Promise<SyncResult> {
   const { state, local, cache, head, remote } = await bothSides(workspaces, workspace, dir);
   const base = state?.workspace === workspace ? state.manifest : {};
@@ -235,6 +266,7 @@ export async function syncDirectory(
   if (plan.conflicts.length > 0) {
     const strategy = options.strategy ?? "fail";
     if (strategy === "fail") throw new ConflictError(workspace, plan.conflicts, head);
+    workspaces.metrics?.conflicts.inc(plan.conflicts.length);
     const upload = [...plan.upload];
     const download = [...plan.download];
     for (const path of plan.conflicts) {
@@ -250,13 +282,15 @@ export async function syncDirectory(
     plan = { ...plan, upload, download };
   }
   guardDeletes(plan, options.maxDelete ?? 100);
+  guardClashes(workspace, plan, local, remote, Object.values(renames));
   if (options.dryRun) return { plan, commit: undefined };
+  const tree = new LocalTree(dir);
   // Uploads read the local files before downloads replace them (keep-both needs both versions).
   const writes: LocalWrites = { written: new Map(), removed: [] };
   const commit = await execute(
     workspaces,
     workspace,
-    dir,
+    tree,
     writes,
     { ...plan, download: [], deleteLocal: [] },
     local,
@@ -268,7 +302,7 @@ export async function syncDirectory(
   await execute(
     workspaces,
     workspace,
-    dir,
+    tree,
     writes,
     { ...plan, upload: [], deleteRemote: [] },
     local,
@@ -276,6 +310,7 @@ export async function syncDirectory(
     head,
     options,
   );
-  await finish(workspaces, workspace, dir, { manifest: local, cache }, writes);
+  await finish(workspaces, workspace, tree, { manifest: local, cache }, writes);
+  recordSyncPlan(workspaces.metrics, plan);
   return { plan, commit };
 }
