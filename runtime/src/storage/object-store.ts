@@ -449,6 +449,17 @@ export class ObjectStore {
     };
   }
 
+  /**
+   * One HEAD bucket request, never retried (a health probe wants the answer of now): true when
+   * the bucket exists, false when the server says it does not.
+   * @throws StorageTimeoutError, StorageAbortedError, or the translated S3 error (access denied, unreachable…).
+   */
+  async bucketExists(bucket: string, options: CallOptions = {}): Promise<boolean> {
+    return this.#run("head bucket", bucket, undefined, options, { retryable: false }, () =>
+      this.client.bucketExists(bucket),
+    );
+  }
+
   async exists(bucket: string, key: string, options: CallOptions = {}): Promise<boolean> {
     try {
       await this.statObject(bucket, key, options);
