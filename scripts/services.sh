@@ -3,9 +3,12 @@
 #   RabbitMQ (5672, management 15672, Prometheus plugin 15692), Ceph RGW as S3 (7480), Prometheus (9090).
 #
 #   scripts/services.sh up [rabbitmq|rgw|ceph|prometheus ...]   start what is not running (idempotent)
-#   scripts/services.sh down [rabbitmq|rgw|ceph|prometheus ...] stop what this script started; `down rgw`
-#                                            stops only the gateway (data stays), `down ceph` or `down`
-#                                            the whole Ceph cluster (its in-memory data is dropped)
+#   scripts/services.sh down [--purge] [rabbitmq|rgw|ceph|prometheus ...] stop what this script
+#                                            started, keeping every service's data; `down rgw` stops only
+#                                            the gateway, `down ceph` or `down` the whole Ceph cluster;
+#                                            --purge also deletes the data (as `reset`)
+#   scripts/services.sh reset [service ...]   stop and WIPE: Ceph's buckets and objects, Prometheus'
+#                                            history, the own RabbitMQ node's Mnesia (S3 keys are kept)
 #   scripts/services.sh status [service ...]  one line per service; exit 1 if one is down
 #   scripts/services.sh env                   `export` lines for the SDK, the CLI and the tests
 #
@@ -25,7 +28,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 all=(rabbitmq rgw prometheus)
 
-usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # `ceph` names the same service as `rgw`; only `down` tells them apart.
 check_names() {
@@ -73,6 +76,11 @@ up_services() {
 
 cmd=${1:-}
 [ "$#" -gt 0 ] && shift
+purge=false
+if [ "$cmd" = down ] && [ "${1:-}" = --purge ]; then
+  purge=true
+  shift
+fi
 services=("$@")
 [ "${#services[@]}" -gt 0 ] || services=("${all[@]}")
 check_names "${services[@]}"
@@ -82,22 +90,28 @@ case "$cmd" in
     require_root
     prepare_dirs
     take_lock
+    forget_previous_boot
     started=${EPOCHREALTIME/[.,]/}
     up_services "${services[@]}"
     elapsed_ms=$(((${EPOCHREALTIME/[.,]/} - started) / 1000))
     log "up: ${services[*]} ready in $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s"
     ;;
-  down)
+  down | reset)
     require_root
     prepare_dirs
     take_lock
+    forget_previous_boot
+    [ "$cmd" = reset ] && purge=true
     # Reverse order: Prometheus scrapes the others.
     for ((i = ${#services[@]} - 1; i >= 0; i--)); do
-      case "${services[$i]}" in
-        rabbitmq) rabbitmq_down ;;
-        rgw) if [ "$#" -eq 0 ]; then rgw_down cluster; else rgw_down gateway; fi ;;
-        ceph) rgw_down cluster ;;
-        prometheus) prometheus_down ;;
+      case "${services[$i]}:$purge" in
+        rabbitmq:false) rabbitmq_down ;;
+        rabbitmq:true) rabbitmq_reset ;;
+        rgw:false) if [ "$#" -eq 0 ]; then rgw_down cluster; else rgw_down gateway; fi ;;
+        rgw:true | ceph:true) rgw_reset ;;
+        ceph:false) rgw_down cluster ;;
+        prometheus:false) prometheus_down ;;
+        prometheus:true) prometheus_reset ;;
       esac
     done
     ;;

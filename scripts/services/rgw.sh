@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# Ceph's S3 gateway (radosgw) on a throwaway single-node cluster: one monitor, one memstore OSD
-# (RAM only: its data is gone when the OSD stops), no cephx. It stands in for MinIO, which cannot
-# be installed here; the SDK only speaks generic S3 to it.
+# Ceph's S3 gateway (radosgw) on a single-node cluster: one monitor, one BlueStore OSD on a sparse
+# file under the state dir (so buckets survive `down`/`up`, a killed daemon and a reboot), no cephx.
+# It stands in for MinIO, which cannot be installed here; the SDK only speaks generic S3 to it.
 
 CEPH_DIR="$AIOS_STATE_DIR/ceph"
 CEPH_CONF="$CEPH_DIR/ceph.conf"
@@ -10,6 +10,10 @@ RGW_LOG="$CEPH_LOG_DIR/rgw.log"
 RGW_ENDPOINT="http://127.0.0.1:$AIOS_RGW_PORT"
 S3_CREDENTIALS="$AIOS_STATE_DIR/s3-credentials"
 RGW_USER=aios-dev
+# The OSD's block device: a sparse file, created by `ceph-osd --mkfs` at the size AIOS_CEPH_OSD_SIZE
+# says (read only then). It takes disk as data is written, up to that size.
+OSD_BLOCK="$CEPH_DIR/osd/block"
+AIOS_CEPH_OSD_SIZE=${AIOS_CEPH_OSD_SIZE:-10G}
 
 # Debian packages it needs (installed by `up` in one apt transaction); awscli and rclone are the
 # second S3 clients the storage tests and benchmarks use.
@@ -47,9 +51,7 @@ admin_socket = $CEPH_DIR/run/\$cluster-\$name.asok
 log_file = $CEPH_LOG_DIR/\$name.log
 mon_data = $CEPH_DIR/mon/\$cluster-\$id
 osd_data = $CEPH_DIR/osd/\$cluster-\$id
-osd_objectstore = memstore
-# RAM is only used as data is written; the cap just has to exceed what tests and benchmarks keep.
-memstore_device_bytes = 12884901888
+osd_objectstore = bluestore
 osd_pool_default_size = 1
 osd_pool_default_min_size = 1
 osd_pool_default_pg_num = 8
@@ -67,6 +69,16 @@ osd_crush_chooseleaf_type = 0
 paxos_propose_interval = 0.1
 
 [osd]
+# BlueStore on a plain file (created by --mkfs, sparse: see osd_block_bytes).
+bluestore_block_path = $OSD_BLOCK
+bluestore_block_create = true
+bluestore_block_preallocate_file = false
+# A small, fixed cache instead of the 4 GiB osd_memory_target autotuning: a shared 2-core box.
+bluestore_cache_autotune = false
+bluestore_cache_size = 67108864
+osd_memory_target = 939524096
+# RocksDB memtables: 4 x 256 MiB by default (up to 1 GiB of RAM); 2 x 32 MiB is plenty here.
+bluestore_rocksdb_options = compression=kNoCompression,max_write_buffer_number=2,min_write_buffer_number_to_merge=1,recycle_log_file_num=2,write_buffer_size=33554432,writable_file_max_buffer_size=0,compaction_readahead_size=2097152,max_background_compactions=1,max_total_wal_size=134217728
 # Dev only: a killed gateway's watches are dropped after 10 s instead of 30 s. Until then the new
 # gateway's metadata writes (create bucket, ...) block 10 s per attempt on "Watchers ... did not respond".
 osd_client_watch_timeout = 10
@@ -91,10 +103,74 @@ rgw_gc_processor_period = 30
 CONF
 }
 
-# Starts monitor and OSD from scratch. The OSD keeps its data in RAM, so a cluster whose daemons
-# stopped cannot be resumed: it is rebuilt.
+# AIOS_CEPH_OSD_SIZE in bytes: a number of bytes or one with a K, M, G or T suffix (powers of 1024;
+# "10G", "10GiB" and "10Gi" are the same). Read only when the OSD is created.
+osd_block_bytes() {
+  local size=${AIOS_CEPH_OSD_SIZE^^} bytes
+  size=${size%B}
+  size=${size%I}
+  bytes=$(numfmt --from=iec "$size" 2>/dev/null) ||
+    die "rgw: AIOS_CEPH_OSD_SIZE='$AIOS_CEPH_OSD_SIZE' is not a size (examples: 10G, 512M, 21474836480)"
+  # Below ~1 GiB BlueStore's RocksDB (BlueFS) and the pools' metadata leave little room for data.
+  [ "$bytes" -ge 1073741824 ] ||
+    die "rgw: AIOS_CEPH_OSD_SIZE='$AIOS_CEPH_OSD_SIZE' is below the 1G minimum of the BlueStore OSD"
+  echo "$bytes"
+}
+
+# The OSD's id: the number in the name of its data dir (osd/ceph-<id>); empty when there is none.
+osd_id() {
+  local dir
+  for dir in "$CEPH_DIR"/osd/ceph-*; do
+    [ -d "$dir" ] && echo "${dir##*/ceph-}" && return 0
+  done
+}
+
+# What the state dir holds: none (no cluster), bluestore (a cluster `up` resumes), memstore (the
+# RAM-only cluster earlier versions of this script built: nothing in it survives) or incomplete
+# (a bootstrap that did not finish).
+ceph_state() {
+  local id
+  [ -d "$CEPH_DIR/mon" ] || [ -f "$CEPH_CONF" ] || {
+    echo none
+    return 0
+  }
+  if grep '^osd_objectstore = memstore' "$CEPH_CONF" >/dev/null 2>&1; then
+    echo memstore
+    return 0
+  fi
+  id=$(osd_id)
+  if [ -n "$id" ] && [ "$(cat "$CEPH_DIR/osd/ceph-$id/type" 2>/dev/null)" = bluestore ] &&
+    [ -f "$CEPH_DIR/osd/ceph-$id/ready" ] && [ -f "$OSD_BLOCK" ] && [ -f "$CEPH_DIR/mon/ceph-a/store.db/CURRENT" ]; then
+    echo bluestore
+  else
+    echo incomplete
+  fi
+}
+
+human_bytes() { numfmt --to=iec-i --suffix=B --format='%.1f' "$1"; }
+
+# "<allocated> <size>" of the OSD's block file: the disk it really takes, and what it may grow to.
+osd_block_usage() {
+  [ -f "$OSD_BLOCK" ] || return 1
+  stat -c '%b %B %s' "$OSD_BLOCK" | awk '{printf "%d %d\n", $1 * $2, $3}'
+}
+
+# The file is sparse: warn when the filesystem could not hold it once full.
+osd_check_free_space() {
+  local usage allocated size free
+  usage=$(osd_block_usage) || return 0
+  read -r allocated size <<<"$usage"
+  free=$(($(stat -f -c '%a * %S' "$OSD_BLOCK")))
+  if [ "$free" -lt $((size - allocated)) ]; then
+    log "rgw: warning: $OSD_BLOCK may grow to $(human_bytes "$size") but its filesystem has only $(human_bytes "$free") free; the OSD stops writing when the disk is full"
+  fi
+}
+
+# Builds monitor and OSD from scratch: a new fsid, an empty BlueStore on a new sparse block file.
+# Only called when there is no cluster to resume (or the memstore one, which kept nothing).
 ceph_bootstrap() {
-  local fsid osd_uuid osd_id
+  local fsid osd_uuid osd_id bytes
+  bytes=$(osd_block_bytes)
   # A gateway of the previous cluster would hang on to the dead one.
   stop_pid radosgw
   stop_pid ceph-osd
@@ -105,22 +181,59 @@ ceph_bootstrap() {
   mkdir -p "$CEPH_DIR/run" "$CEPH_DIR/mon/ceph-a" "$CEPH_DIR/osd" "$CEPH_LOG_DIR"
   fsid=$(cat /proc/sys/kernel/random/uuid)
   write_ceph_conf "$fsid"
-  log "rgw: bootstrapping a single-node Ceph cluster (monitor + memstore OSD)"
+  log "rgw: bootstrapping a single-node Ceph cluster (monitor + BlueStore OSD on $OSD_BLOCK, a sparse file of $(human_bytes "$bytes"))"
   monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$AIOS_CEPH_MON_PORT]" "$CEPH_DIR/monmap" >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 ||
     die "rgw: monmaptool failed; see $CEPH_LOG_DIR/bootstrap.log"
   ceph-mon -c "$CEPH_CONF" --mkfs -i a --monmap "$CEPH_DIR/monmap" >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 ||
     die "rgw: ceph-mon --mkfs failed; see $CEPH_LOG_DIR/bootstrap.log"
-  spawn ceph-mon "$CEPH_LOG_DIR/mon.a.out" ceph-mon -c "$CEPH_CONF" -f -i a
-  wait_daemon ceph-mon 60 "ceph monitor" "$CEPH_LOG_DIR/mon.a.log" ceph_cmd mon stat ||
-    die "rgw: the Ceph monitor did not start; see $CEPH_LOG_DIR/mon.a.log and $CEPH_LOG_DIR/mon.a.out"
+  ceph_start_mon
   osd_uuid=$(cat /proc/sys/kernel/random/uuid)
   osd_id=$(ceph_cmd osd new "$osd_uuid") || die "rgw: 'ceph osd new' failed"
   mkdir -p "$CEPH_DIR/osd/ceph-$osd_id"
-  ceph-osd -c "$CEPH_CONF" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 ||
-    die "rgw: ceph-osd --mkfs failed; see $CEPH_LOG_DIR/bootstrap.log"
-  spawn ceph-osd "$CEPH_LOG_DIR/osd.out" ceph-osd -c "$CEPH_CONF" -f -i "$osd_id"
-  wait_daemon ceph-osd 60 "ceph OSD" "$CEPH_LOG_DIR/osd.$osd_id.log" osd_up ||
-    die "rgw: the Ceph OSD did not start; see $CEPH_LOG_DIR/osd.$osd_id.log and $CEPH_LOG_DIR/osd.out"
+  ceph-osd -c "$CEPH_CONF" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" --bluestore-block-size "$bytes" \
+    >>"$CEPH_LOG_DIR/bootstrap.log" 2>&1 || die "rgw: ceph-osd --mkfs failed; see $CEPH_LOG_DIR/bootstrap.log"
+  ceph_start_osd "$osd_id"
+}
+
+ceph_start_mon() {
+  port_open "$AIOS_CEPH_MON_PORT" &&
+    die "rgw: port $AIOS_CEPH_MON_PORT (Ceph monitor) is taken by a process this script did not start (another cluster?)"
+  spawn ceph-mon "$CEPH_LOG_DIR/mon.a.out" ceph-mon -c "$CEPH_CONF" -f -i a
+  wait_daemon ceph-mon 60 "ceph monitor" "$CEPH_LOG_DIR/mon.a.log" ceph_cmd mon stat ||
+    die "rgw: the Ceph monitor did not start; see $CEPH_LOG_DIR/mon.a.log and $CEPH_LOG_DIR/mon.a.out"
+}
+
+ceph_start_osd() {
+  local id=$1
+  spawn ceph-osd "$CEPH_LOG_DIR/osd.out" ceph-osd -c "$CEPH_CONF" -f -i "$id"
+  # A restarted OSD replays BlueStore's RocksDB log first; a killed one's stale "up" entry in the
+  # osdmap does not count: wait for this process to say it is active.
+  wait_daemon ceph-osd 120 "ceph OSD" "$CEPH_LOG_DIR/osd.$id.log" osd_active "$id" ||
+    die "rgw: the Ceph OSD did not start; see $CEPH_LOG_DIR/osd.$id.log and $CEPH_LOG_DIR/osd.out ('scripts/services.sh reset rgw' wipes the cluster if its data is damaged)"
+}
+
+# Starts the monitor and the OSD of an existing BlueStore cluster, whichever is not running.
+ceph_resume() {
+  local id
+  id=$(osd_id)
+  # The daemons read ceph.conf when they start: give them this script's current settings.
+  ceph_conf_current || write_ceph_conf "$(ceph_fsid)"
+  mkdir -p "$CEPH_DIR/run"
+  if ! pid_alive ceph-mon; then
+    log "rgw: starting the Ceph monitor (cluster $(ceph_fsid), kept in $CEPH_DIR)"
+    ceph_start_mon
+  fi
+  if ! pid_alive ceph-osd; then
+    log "rgw: starting the Ceph OSD (BlueStore on $OSD_BLOCK)"
+    ceph_start_osd "$id"
+  else
+    wait_daemon ceph-osd 120 "ceph OSD" "$CEPH_LOG_DIR/osd.$id.log" osd_active "$id" ||
+      die "rgw: the Ceph OSD is not active; see $CEPH_LOG_DIR/osd.$id.log"
+  fi
+}
+
+osd_active() {
+  timeout 10 ceph --admin-daemon "$CEPH_DIR/run/ceph-osd.$1.asok" status 2>/dev/null | grep '"state": "active"' >/dev/null
 }
 
 osd_up() { ceph_cmd osd stat 2>/dev/null | grep "1 up" >/dev/null; }
@@ -191,17 +304,31 @@ rgw_warm_up() {
 
 rgw_up() {
   mkdir -p "$CEPH_LOG_DIR"
-  if rgw_answers && [ -s "$S3_CREDENTIALS" ] && pid_alive ceph-osd; then
+  local state
+  state=$(ceph_state)
+  if [ "$state" = memstore ]; then
+    # Running or not, the memstore OSD keeps objects in RAM only: there is nothing on disk to carry over.
+    log "rgw: migrating from the memstore Ceph cluster of an earlier scripts/services.sh (its objects lived in RAM and are lost with it): rebuilding it with a persistent BlueStore OSD"
+    ceph_bootstrap
+  elif rgw_answers && [ -s "$S3_CREDENTIALS" ] && pid_alive ceph-osd; then
     log "rgw: already up on $RGW_ENDPOINT"
-    ceph_conf_current || log "rgw: this script's Ceph settings changed since the gateway started; 'down rgw' then 'up rgw' applies them (the data stays)"
+    ceph_conf_current || log "rgw: this script's Ceph settings changed since the cluster started; 'down ceph' then 'up rgw' applies them (the data stays)"
     return 0
   fi
   if ! pid_alive radosgw && port_open "$AIOS_RGW_PORT"; then
     die "rgw: port $AIOS_RGW_PORT is taken by a process this script did not start"
   fi
   if ! pid_alive ceph-mon || ! pid_alive ceph-osd || ! osd_up; then
-    ceph_bootstrap
+    case "$(ceph_state)" in
+      bluestore) ceph_resume ;;
+      incomplete)
+        log "rgw: $CEPH_DIR holds a cluster whose bootstrap did not finish (no BlueStore OSD in it): rebuilding it"
+        ceph_bootstrap
+        ;;
+      *) ceph_bootstrap ;;
+    esac
   fi
+  osd_check_free_space
   if ! pid_alive radosgw; then
     # The gateway reads ceph.conf when it starts: give it this script's current settings.
     ceph_conf_current || write_ceph_conf "$(ceph_fsid)"
@@ -221,31 +348,67 @@ rgw_up() {
   die "rgw: warm-up requests to $RGW_ENDPOINT failed; see $CEPH_LOG_DIR/bootstrap.log and $CEPH_LOG_DIR/client.rgw.aios.log"
 }
 
-# `down rgw` stops only the gateway (the OSD keeps the data; `up rgw` brings it back);
-# `down ceph` or a plain `down` stops the whole cluster, which drops the memstore data.
+# `down rgw` stops only the gateway; `down ceph` or a plain `down` stops the whole cluster. Neither
+# touches the data: the BlueStore OSD keeps it on disk and `up` resumes the cluster.
 rgw_down() {
   local whole=${1:-gateway}
   if pid_alive radosgw; then log "rgw: stopping radosgw"; fi
   stop_pid radosgw
   if [ "$whole" = cluster ]; then
     if pid_alive ceph-osd || pid_alive ceph-mon; then
-      log "rgw: stopping the Ceph OSD and monitor (memstore data is dropped)"
+      if [ "$(ceph_state)" = memstore ]; then
+        log "rgw: stopping the Ceph OSD and monitor (a memstore cluster: its data is dropped)"
+      else
+        log "rgw: stopping the Ceph OSD and monitor (the data stays in $CEPH_DIR; 'scripts/services.sh reset rgw' wipes it)"
+      fi
     fi
     stop_pid ceph-osd
     stop_pid ceph-mon
   fi
 }
 
+# Stops the cluster and deletes it: every bucket, object and the S3 user. The keys file stays, so
+# the next `up` recreates the user with the same keys.
+rgw_reset() {
+  rgw_down cluster
+  if [ -e "$CEPH_DIR" ]; then
+    local usage allocated size
+    usage=$(osd_block_usage) || usage="0 0"
+    read -r allocated size <<<"$usage"
+    log "rgw: WIPING the Ceph cluster: every bucket and object is deleted ($CEPH_DIR, $(human_bytes "$allocated") on disk); the S3 keys in $S3_CREDENTIALS are kept"
+    rm -rf "$CEPH_DIR"
+  else
+    log "rgw: no Ceph cluster in $CEPH_DIR: nothing to wipe"
+  fi
+}
+
+# How much disk the cluster's data takes: "BlueStore 1.2GiB on disk of a 10.0GiB file <path>".
+rgw_disk() {
+  local usage allocated size
+  case "$(ceph_state)" in
+    memstore) printf 'memstore: objects in RAM, lost when the OSD stops; the next up migrates to BlueStore' ;;
+    none) printf 'no cluster yet' ;;
+    *)
+      if usage=$(osd_block_usage); then
+        read -r allocated size <<<"$usage"
+        printf 'BlueStore %s on disk of a %s sparse file %s' "$(human_bytes "$allocated")" "$(human_bytes "$size")" "$OSD_BLOCK"
+      else
+        printf 'no OSD block file (%s)' "$OSD_BLOCK"
+      fi
+      ;;
+  esac
+}
+
 rgw_status() {
   local who="not started by services.sh"
   pid_alive radosgw && who="started by services.sh"
   if rgw_answers; then
-    printf '%-11s up    s3 %s  (Ceph %s, conf %s, %s)\n' rgw "$RGW_ENDPOINT" \
-      "$(ceph --version | awk '{print $3}')" "$CEPH_CONF" "$who"
+    printf '%-11s up    s3 %s  (Ceph %s, %s; conf %s, %s)\n' rgw "$RGW_ENDPOINT" \
+      "$(ceph --version | awk '{print $3}')" "$(rgw_disk)" "$CEPH_CONF" "$who"
   else
     local cluster=down
     pid_alive ceph-mon && pid_alive ceph-osd && cluster="up, gateway stopped"
-    printf '%-11s down  (Ceph cluster %s; log %s)\n' rgw "$cluster" "$CEPH_LOG_DIR/client.rgw.aios.log"
+    printf '%-11s down  (Ceph cluster %s; %s; log %s)\n' rgw "$cluster" "$(rgw_disk)" "$CEPH_LOG_DIR/client.rgw.aios.log"
     return 1
   fi
 }
