@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -119,48 +119,60 @@ describe("Ceph RGW of scripts/services.sh keeps its data (private cluster)", () 
     if (root) await rm(root, { recursive: true, force: true });
   }, 120_000);
 
-  it("reads a workspace commit and an object back byte for byte after `down` and `up`", { timeout: 240_000 }, async () => {
-    const down = await services("down");
-    expect(down.code).toBe(0);
-    expect(down.stderr).toContain("the data stays in");
-    expect(down.stderr).not.toMatch(/WIPING|dropped/);
-    const status = await services("status", "rgw");
-    expect(status).toMatchObject({ code: 1, stdout: expect.stringContaining("Ceph cluster down") });
+  it(
+    "reads a workspace commit and an object back byte for byte after `down` and `up`",
+    { timeout: 240_000 },
+    async () => {
+      const down = await services("down");
+      expect(down.code).toBe(0);
+      expect(down.stderr).toContain("the data stays in");
+      expect(down.stderr).not.toMatch(/WIPING|dropped/);
+      const status = await services("status", "rgw");
+      expect(status).toMatchObject({ code: 1, stdout: expect.stringContaining("Ceph cluster down") });
 
-    const up = await services("up", "rgw");
-    expect(up, up.stderr).toMatchObject({ code: 0 });
-    expect(up.stderr).toContain("starting the Ceph OSD (BlueStore");
-    expect(up.stderr).not.toContain("bootstrapping");
-    await expectEverythingBack();
-  });
+      const up = await services("up", "rgw");
+      expect(up, up.stderr).toMatchObject({ code: 0 });
+      expect(up.stderr).toContain("starting the Ceph OSD (BlueStore");
+      expect(up.stderr).not.toContain("bootstrapping");
+      await expectEverythingBack();
+    },
+  );
 
-  it("reads them back after the OSD and the gateway were killed with SIGKILL", { timeout: 240_000 }, async () => {
-    const monitor = await pidOf("ceph-mon");
-    await sigkill("ceph-osd", "radosgw");
+  it(
+    "reads them back after the OSD and the gateway were killed with SIGKILL",
+    { timeout: 240_000 },
+    async () => {
+      const monitor = await pidOf("ceph-mon");
+      await sigkill("ceph-osd", "radosgw");
 
-    const up = await services("up", "rgw");
-    expect(up, up.stderr).toMatchObject({ code: 0 });
-    expect(up.stderr).toContain("starting the Ceph OSD (BlueStore");
-    expect(up.stderr).not.toContain("bootstrapping");
-    expect(await pidOf("ceph-mon")).toBe(monitor); // the survivor is kept, not restarted
-    await expectEverythingBack();
-  });
+      const up = await services("up", "rgw");
+      expect(up, up.stderr).toMatchObject({ code: 0 });
+      expect(up.stderr).toContain("starting the Ceph OSD (BlueStore");
+      expect(up.stderr).not.toContain("bootstrapping");
+      expect(await pidOf("ceph-mon")).toBe(monitor); // the survivor is kept, not restarted
+      await expectEverythingBack();
+    },
+  );
 
-  it("reads them back after a machine restart, whose stale pid files name unrelated live processes", { timeout: 240_000 }, async () => {
-    await sigkill("ceph-osd", "radosgw", "ceph-mon");
-    // After a reboot the recorded pids may belong to anything: here, this test process.
-    const pids = join(env.AIOS_STATE_DIR!, "pids");
-    for (const daemon of ["ceph-mon", "ceph-osd", "radosgw"])
-      await writeFile(join(pids, `${daemon}.pid`), `${process.pid}\n`);
-    await writeFile(join(pids, "boot-id"), `${randomUUID()}\n`);
+  it(
+    "reads them back after a machine restart, whose stale pid files name unrelated live processes",
+    { timeout: 240_000 },
+    async () => {
+      await sigkill("ceph-osd", "radosgw", "ceph-mon");
+      // After a reboot the recorded pids may belong to anything: here, this test process.
+      const pids = join(env.AIOS_STATE_DIR!, "pids");
+      for (const daemon of ["ceph-mon", "ceph-osd", "radosgw"])
+        await writeFile(join(pids, `${daemon}.pid`), `${process.pid}\n`);
+      await writeFile(join(pids, "boot-id"), `${randomUUID()}\n`);
 
-    const up = await services("up", "rgw");
-    expect(up, up.stderr).toMatchObject({ code: 0 });
-    expect(up.stderr).toContain("the machine restarted since the services last ran");
-    expect(up.stderr).toContain("starting the Ceph monitor");
-    expect(up.stderr).not.toContain("bootstrapping");
-    await expectEverythingBack();
-  });
+      const up = await services("up", "rgw");
+      expect(up, up.stderr).toMatchObject({ code: 0 });
+      expect(up.stderr).toContain("the machine restarted since the services last ran");
+      expect(up.stderr).toContain("starting the Ceph monitor");
+      expect(up.stderr).not.toContain("bootstrapping");
+      await expectEverythingBack();
+    },
+  );
 
   it("reports in `status` the disk the OSD's sparse block file takes, and the size it may grow to", async () => {
     const block = join(env.AIOS_STATE_DIR!, "ceph", "osd", "block");
@@ -177,27 +189,75 @@ describe("Ceph RGW of scripts/services.sh keeps its data (private cluster)", () 
     expect(shown![2]).toBe(block);
   });
 
-  it("wipes only when asked: `reset rgw` says so and drops every bucket; the S3 keys stay", { timeout: 240_000 }, async () => {
-    const keys = await readFile(join(env.AIOS_STATE_DIR!, "s3-credentials"), "utf8");
-    const reset = await services("reset", "rgw");
-    expect(reset.code).toBe(0);
-    expect(reset.stderr).toContain("WIPING the Ceph cluster: every bucket and object is deleted");
-    const status = await services("status", "rgw");
-    expect(status).toMatchObject({ code: 1, stdout: expect.stringContaining("no cluster yet") });
+  it(
+    "refuses to rebuild over an OSD block file whose cluster is incomplete, and resumes once it is whole",
+    { timeout: 240_000 },
+    async () => {
+      const mon = join(env.AIOS_STATE_DIR!, "ceph", "mon");
+      expect((await services("down", "ceph")).code).toBe(0);
+      await rename(mon, `${mon}.aside`);
+      const refused = await services("up", "rgw");
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("holds an OSD block file but not a complete cluster");
+      expect((await stat(join(env.AIOS_STATE_DIR!, "ceph", "osd", "block"))).size).toBe(4 * 1024 * MiB);
 
-    const up = await services("up", "rgw");
-    expect(up, up.stderr).toMatchObject({ code: 0 });
-    expect(up.stderr).toContain("bootstrapping");
-    expect(await store.client.bucketExists(bucket)).toBe(false);
-    expect(await readFile(join(env.AIOS_STATE_DIR!, "s3-credentials"), "utf8")).toBe(keys);
+      await rename(`${mon}.aside`, mon);
+      const up = await services("up", "rgw");
+      expect(up, up.stderr).toMatchObject({ code: 0 });
+      expect(up.stderr).not.toContain("bootstrapping");
+      await expectEverythingBack();
+    },
+  );
 
-    // `down --purge` is the same wipe.
-    await store.client.makeBucket(bucket);
-    const purge = await services("down", "--purge", "ceph");
-    expect(purge.stderr).toContain("WIPING the Ceph cluster");
-    expect(await services("up", "rgw")).toMatchObject({ code: 0 });
-    expect(await store.client.bucketExists(bucket)).toBe(false);
-  });
+  it(
+    "wipes only when asked: `reset rgw` says so and drops every bucket; the S3 keys stay",
+    { timeout: 240_000 },
+    async () => {
+      const keys = await readFile(join(env.AIOS_STATE_DIR!, "s3-credentials"), "utf8");
+      const reset = await services("reset", "rgw");
+      expect(reset.code).toBe(0);
+      expect(reset.stderr).toContain("WIPING the Ceph cluster: every bucket and object is deleted");
+      const status = await services("status", "rgw");
+      expect(status).toMatchObject({ code: 1, stdout: expect.stringContaining("no cluster yet") });
+
+      const up = await services("up", "rgw");
+      expect(up, up.stderr).toMatchObject({ code: 0 });
+      expect(up.stderr).toContain("bootstrapping");
+      expect(await store.client.bucketExists(bucket)).toBe(false);
+      expect(await readFile(join(env.AIOS_STATE_DIR!, "s3-credentials"), "utf8")).toBe(keys);
+
+      // `down --purge` is the same wipe.
+      await store.client.makeBucket(bucket);
+      const purge = await services("down", "--purge", "ceph");
+      expect(purge.stderr).toContain("WIPING the Ceph cluster");
+      expect(await services("up", "rgw")).toMatchObject({ code: 0 });
+      expect(await store.client.bucketExists(bucket)).toBe(false);
+    },
+  );
+
+  it(
+    "migrates the state of the old memstore cluster: rebuilt with BlueStore, saying why",
+    { timeout: 240_000 },
+    async () => {
+      // What an earlier scripts/services.sh left behind: the same layout, a memstore OSD.
+      expect((await services("down", "ceph")).code).toBe(0);
+      const conf = join(env.AIOS_STATE_DIR!, "ceph", "ceph.conf");
+      const bluestore = await readFile(conf, "utf8");
+      expect(bluestore).toContain("osd_objectstore = bluestore\n");
+      await writeFile(
+        conf,
+        bluestore.replace("osd_objectstore = bluestore\n", "osd_objectstore = memstore\n"),
+      );
+      expect((await services("status", "rgw")).stdout).toContain("memstore: objects in RAM");
+
+      const up = await services("up", "rgw");
+      expect(up, up.stderr).toMatchObject({ code: 0 });
+      expect(up.stderr).toContain("rgw: migrating from the memstore Ceph cluster");
+      expect(up.stderr).toContain("bootstrapping");
+      expect(await readFile(conf, "utf8")).toContain("osd_objectstore = bluestore\n");
+      expect((await services("status", "rgw")).stdout).toMatch(/BlueStore [\d.]+MiB on disk of a 4\.0GiB/);
+    },
+  );
 
   it("refuses an OSD size it cannot use, before building anything", async () => {
     const fresh = {
