@@ -183,7 +183,7 @@ describe("Ceph RGW of scripts/services.sh keeps its data (private cluster)", () 
     expect(blocks * 512).toBeLessThan(1024 * MiB);
     const status = await services("status", "rgw");
     expect(status.code).toBe(0);
-    const shown = /BlueStore ([\d.]+)MiB on disk of a 4\.0GiB sparse file (\S+)/.exec(status.stdout);
+    const shown = /BlueStore ([\d.]+)MiB on disk of a 4\.0GiB sparse file ([^;\s]+)/.exec(status.stdout);
     expect(shown, status.stdout).not.toBeNull();
     expect(Number(shown![1]) * MiB).toBeCloseTo(blocks * 512, -6);
     expect(shown![2]).toBe(block);
