@@ -124,17 +124,17 @@ describe("Ceph RGW of scripts/services.sh keeps its data (private cluster)", () 
     { timeout: 240_000 },
     async () => {
       const down = await services("down");
+      const status = await services("status", "rgw");
+      const up = await services("up", "rgw");
+      expect(up, up.stderr).toMatchObject({ code: 0 });
+      await expectEverythingBack();
+
       expect(down.code).toBe(0);
       expect(down.stderr).toContain("the data stays in");
       expect(down.stderr).not.toMatch(/WIPING|dropped/);
-      const status = await services("status", "rgw");
       expect(status).toMatchObject({ code: 1, stdout: expect.stringContaining("Ceph cluster down") });
-
-      const up = await services("up", "rgw");
-      expect(up, up.stderr).toMatchObject({ code: 0 });
       expect(up.stderr).toContain("starting the Ceph OSD (BlueStore");
       expect(up.stderr).not.toContain("bootstrapping");
-      await expectEverythingBack();
     },
   );
 
