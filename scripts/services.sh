@@ -12,7 +12,7 @@
 #   scripts/services.sh status [service ...]  one line per service; exit 1 if one is down
 #   scripts/services.sh env                   `export` lines for the SDK, the CLI and the tests
 #
-# State (configs, pid files, generated S3 keys) lives in /var/lib/aios-services, logs in
+# State (configs, pid files, S3 keys, Ceph's data) lives in /var/lib/aios-services, logs in
 # /var/log/aios-services: machine-wide, so every clone of the repository sees the same services.
 # See docs/services.md.
 set -euo pipefail

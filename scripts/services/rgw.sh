@@ -406,14 +406,17 @@ rgw_up() {
 }
 
 # `down rgw` stops only the gateway; `down ceph` or a plain `down` stops the whole cluster. Neither
-# touches the data: the BlueStore OSD keeps it on disk and `up` resumes the cluster.
+# touches the data: the BlueStore OSD keeps it on disk and `up` resumes the cluster. (`purge`: the
+# cluster, for rgw_reset, which then deletes it.)
 rgw_down() {
   local whole=${1:-gateway}
   if pid_alive radosgw; then log "rgw: stopping radosgw"; fi
   stop_pid radosgw
-  if [ "$whole" = cluster ]; then
+  if [ "$whole" != gateway ]; then
     if pid_alive ceph-osd || pid_alive ceph-mon; then
-      if [ "$(ceph_state)" = memstore ]; then
+      if [ "$whole" = purge ]; then
+        log "rgw: stopping the Ceph OSD and monitor"
+      elif [ "$(ceph_state)" = memstore ]; then
         log "rgw: stopping the Ceph OSD and monitor (a memstore cluster: its data is dropped)"
       else
         log "rgw: stopping the Ceph OSD and monitor (the data stays in $CEPH_DIR; 'scripts/services.sh reset rgw' wipes it)"
@@ -427,7 +430,7 @@ rgw_down() {
 # Stops the cluster and deletes it: every bucket, object and the S3 user. The keys file stays, so
 # the next `up` recreates the user with the same keys.
 rgw_reset() {
-  rgw_down cluster
+  rgw_down purge
   if [ -e "$CEPH_DIR" ]; then
     local usage allocated size
     usage=$(osd_block_usage) || usage="0 0"
