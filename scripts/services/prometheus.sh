@@ -97,6 +97,16 @@ prometheus_down() {
   stop_pid prometheus
 }
 
+prometheus_reset() {
+  prometheus_down
+  if [ -d "$PROM_DIR/data" ]; then
+    log "prometheus: WIPING its history ($PROM_DIR/data)"
+    rm -rf "$PROM_DIR/data"
+  else
+    log "prometheus: no history in $PROM_DIR/data: nothing to wipe"
+  fi
+}
+
 prometheus_status() {
   if prometheus_ready; then
     printf '%-11s up    %s  (targets dir %s)\n' prometheus "$PROM_URL" "$PROM_TARGETS_DIR"
