@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ConnectionManager,
@@ -18,8 +21,12 @@ import {
 import { createTestVhost, type TestVhost } from "../../runtime/src/testing/broker.ts";
 import { eventually, testTopology } from "../../runtime/src/testing/messaging.ts";
 import { findWorkQueue } from "../../runtime/src/topology/index.ts";
+import { CheckRunner, s3BucketCheck } from "../../runtime/src/health/index.ts";
+import { healthCheckStatusGauge, recordCheckResult } from "../../runtime/src/health/metrics.ts";
+import { testObjectStore } from "../../runtime/src/testing/s3.ts";
+import { createTestWorkspaceStore } from "../../runtime/src/testing/workspace.ts";
+import { pullDirectory, pushDirectory, WorkspaceStore } from "../../runtime/src/workspace/index.ts";
 import { panelQueries } from "./index.ts";
-import { SDK_METRIC_CONTRACT } from "./metric-contract.ts";
 
 // Every panel query of every dashboard, run against the live Prometheus of scripts/services.sh
 // (AIOS_PROMETHEUS_URL, /api/v1/query), must return data. The scenario that gives it: a process of
@@ -31,80 +38,55 @@ const targetsDir = process.env.AIOS_PROMETHEUS_TARGETS_DIR;
 const AGENT = "dashboards-e2e";
 
 /**
- * STAND-IN, until the storage, workspace and health branches are merged: the SDK's ObjectStore,
- * WorkspaceStore and health checks will record these series (names and labels of issue 11, listed
- * in metric-contract.ts) into the process registry. Here the test records them itself, as those
- * objects would after a few operations, so the storage and health panels can be run on live data.
- * After the merge the lead switches this to real SDK objects against the S3 gateway.
+ * What the storage, workspace and health panels show, recorded by the SDK's own objects on the real
+ * S3 gateway into `registry`: objects put, read, missing and raced for; an S3 endpoint nobody
+ * answers (unreachable, with its retries); workspace commits, a conflict and a push and pull; and
+ * health checks of a bucket that exists and of one that does not.
  */
-function recordStorageAndHealthStandIns(registry: Registry): void {
-  const registers = [registry];
-  const label = <K extends keyof typeof SDK_METRIC_CONTRACT>(name: K) => [...SDK_METRIC_CONTRACT[name]];
-  const operations = new Counter({
-    name: "aios_storage_operations_total",
-    help: "stand-in",
-    labelNames: label("aios_storage_operations_total"),
-    registers,
+async function recordStorageWorkspaceAndHealth(registry: Registry): Promise<() => Promise<void>> {
+  const env = await createTestWorkspaceStore(testObjectStore({ metrics: false }));
+  const buckets = Object.values(env.buckets);
+  const store = testObjectStore({ metrics: registry, knownBuckets: buckets });
+  const bucket = env.buckets.blobs;
+  for (let i = 0; i < 20; i++) await store.putObject(bucket, `e2e/${i}.txt`, `object ${i}`.repeat(100));
+  for (let i = 0; i < 30; i++) await store.getObjectBuffer(bucket, `e2e/${i % 20}.txt`);
+  for (let i = 0; i < 3; i++) await store.statObject(bucket, `e2e/missing-${i}`).catch(() => undefined);
+  await store.putObject(bucket, "e2e/0.txt", "again", { ifNoneMatch: "*" }).catch(() => undefined);
+  const nowhere = testObjectStore({ metrics: registry, endpoint: "http://127.0.0.1:9", retries: 1 });
+  await nowhere.statObject(bucket, "k").catch(() => undefined);
+
+  const workspaces = new WorkspaceStore({
+    store,
+    blobBucket: env.buckets.blobs,
+    refBucket: env.buckets.refs,
+    metrics: registry,
   });
-  const duration = new Histogram({
-    name: "aios_storage_operation_duration_seconds",
-    help: "stand-in",
-    labelNames: label("aios_storage_operation_duration_seconds"),
-    buckets: [0.005, 0.025, 0.1, 0.5, 2.5],
-    registers,
-  });
-  const bytes = new Counter({
-    name: "aios_storage_bytes_total",
-    help: "stand-in",
-    labelNames: label("aios_storage_bytes_total"),
-    registers,
-  });
-  const retries = new Counter({
-    name: "aios_storage_retries_total",
-    help: "stand-in",
-    labelNames: label("aios_storage_retries_total"),
-    registers,
-  });
-  const workspaceOperations = new Counter({
-    name: "aios_workspace_operations_total",
-    help: "stand-in",
-    labelNames: label("aios_workspace_operations_total"),
-    registers,
-  });
-  const conflicts = new Counter({ name: "aios_workspace_conflicts_total", help: "stand-in", registers });
-  const syncFiles = new Counter({
-    name: "aios_workspace_sync_files_total",
-    help: "stand-in",
-    labelNames: label("aios_workspace_sync_files_total"),
-    registers,
-  });
-  const health = new Gauge({
-    name: "aios_health_check_status",
-    help: "stand-in",
-    labelNames: label("aios_health_check_status"),
-    registers,
-  });
-  const bucket = `dashboards-e2e-${randomUUID().slice(0, 8)}`;
-  for (const [operation, outcome, count] of [
-    ["put", "ok", 20],
-    ["get", "ok", 30],
-    ["get", "not_found", 3],
-    ["put", "conflict", 1],
-    ["get", "error", 1],
-  ] as const) {
-    operations.inc({ operation, bucket, outcome }, count);
-    for (let i = 0; i < count; i++) duration.observe({ operation, bucket }, 0.01 + i / 1000);
-  }
-  bytes.inc({ operation: "put", bucket }, 1_048_576);
-  bytes.inc({ operation: "get", bucket }, 2_097_152);
-  retries.inc({ operation: "get", bucket }, 2);
-  workspaceOperations.inc({ operation: "commit", outcome: "ok" }, 5);
-  workspaceOperations.inc({ operation: "commit", outcome: "conflict" }, 1);
-  conflicts.inc();
-  syncFiles.inc({ action: "upload" }, 7);
-  syncFiles.inc({ action: "download" }, 3);
-  health.set({ check: "rabbitmq", component: "rabbitmq" }, 1);
-  health.set({ check: "s3", component: "s3" }, 0.5);
+  const ws = env.newId();
+  const created = await workspaces.create(ws, { author: AGENT });
+  for (let i = 0; i < 5; i++)
+    await workspaces.commit(
+      ws,
+      { put: { [`notes/${i}.md`]: `note ${i}` } },
+      { author: AGENT, message: `${i}` },
+    );
+  await workspaces
+    .commit(ws, { put: { "notes/0.md": "stale" } }, { author: AGENT, message: "stale", parent: created })
+    .catch(() => undefined);
+  const local = await mkdtemp(join(tmpdir(), "dashboards-e2e-"));
+  const copy = await mkdtemp(join(tmpdir(), "dashboards-e2e-"));
+  for (let i = 0; i < 7; i++) await writeFile(join(local, `file-${i}.txt`), `local ${i}`);
+  await pushDirectory(workspaces, ws, local);
+  await pullDirectory(workspaces, ws, copy);
+
+  const gauge = healthCheckStatusGauge(registry);
+  for (const check of [s3BucketCheck(store, bucket), s3BucketCheck(store, "no-such-bucket-e2e")])
+    await new CheckRunner(check, (result) => recordCheckResult(gauge, result)).run();
+
+  return async () => {
+    await rm(local, { recursive: true, force: true });
+    await rm(copy, { recursive: true, force: true });
+    await env.dispose();
+  };
 }
 
 interface QueryResult {
@@ -138,6 +120,7 @@ describe("every dashboard panel on the live Prometheus", () => {
   let server: Server;
   let target: string;
   let unregister: (() => Promise<void>) | undefined;
+  let disposeStorage: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     expect(targetsDir, "AIOS_PROMETHEUS_TARGETS_DIR (from scripts/services.sh env)").toBeTruthy();
@@ -158,7 +141,7 @@ describe("every dashboard panel on the live Prometheus", () => {
 
     const registry = createMetricsRegistry({ agent: AGENT });
     const metrics = messagingMetrics(registry);
-    recordStorageAndHealthStandIns(registry);
+    disposeStorage = await recordStorageWorkspaceAndHealth(registry);
     server = createServer((_request, response) => {
       void renderMetrics(registry).then(({ contentType, body }) => {
         response.setHeader("content-type", contentType);
@@ -203,6 +186,7 @@ describe("every dashboard panel on the live Prometheus", () => {
     await publisher?.close();
     await connection?.close();
     await vhost?.dispose();
+    await disposeStorage?.();
     if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
