@@ -404,6 +404,18 @@ describe("a clustered stack (Pulumi.prod.yaml: quorum queues with a delivery lim
       expect(volume.options).toMatchObject({ retainOnDelete: true, protect: true });
   });
 
+  it("publishes the management UI of every broker node and the console of every MinIO node", async () => {
+    expect(await settle(prod.outputs.urls)).toMatchObject({
+      "amqp-1": "amqp://127.0.0.1:5672/",
+      "rabbitmqManagement-1": "http://127.0.0.1:15672",
+      "rabbitmqManagement-2": "http://127.0.0.1:15673",
+      "rabbitmqManagement-3": "http://127.0.0.1:15674",
+      "s3-1": "http://127.0.0.1:9000",
+      "minioConsole-4": "http://127.0.0.1:9031",
+      grafana: "http://127.0.0.1:3000",
+    });
+  });
+
   it("shares one Erlang cookie among the nodes, generated as a secret", () => {
     const cookies = ofType(prod.resources, "docker:index/container:Container")
       .filter((c) => String(c.props.name).startsWith("aios-prod-rabbitmq-"))

@@ -96,12 +96,15 @@ export class ServiceContainers extends pulumi.ComponentResource {
       prometheus: `http://${host}:9090`,
       grafana: `http://${host}:3000`,
     };
-    published("rabbitmq", 5672).forEach((port, i) => (urls[`amqp${i + 1}`] = `amqp://${host}:${port}/`));
-    published("rabbitmq", 15672).forEach(
-      (port, i) => (urls[`rabbitmqManagement${i + 1}`] = `http://${host}:${port}`),
-    );
-    published("minio", 9000).forEach((port, i) => (urls[`s3${i + 1}`] = `http://${host}:${port}`));
-    published("minio", 9001).forEach((port, i) => (urls[`minioConsole${i + 1}`] = `http://${host}:${port}`));
+    // One URL per node: `amqp-1`, `rabbitmqManagement-2`, `s3-1`, `minioConsole-4`…
+    const perNode = (key: string, role: ServiceRole, internal: number, url: (port: number) => string) =>
+      published(role, internal).forEach((port, i) => {
+        if (port !== undefined) urls[`${key}-${i + 1}`] = url(port);
+      });
+    perNode("amqp", "rabbitmq", 5672, (port) => `amqp://${host}:${port}/`);
+    perNode("rabbitmqManagement", "rabbitmq", 15672, (port) => `http://${host}:${port}`);
+    perNode("s3", "minio", 9000, (port) => `http://${host}:${port}`);
+    perNode("minioConsole", "minio", 9001, (port) => `http://${host}:${port}`);
     this.urls = pulumi.output(urls);
     this.registerOutputs({ urls: this.urls });
   }
