@@ -62,76 +62,84 @@ function launch(command: { args: string[]; env: Record<string, string>; cwd: str
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
-describe("the program through @pulumi/pulumi/cmd/run, as the Node language host runs it", () => {
-  let engine: FakeEngine;
-  let syncDirectory: string;
+describe.each(["dev", "prod"])(
+  "the %s stack's program through @pulumi/pulumi/cmd/run, as the Node language host runs it",
+  (stackName) => {
+    let engine: FakeEngine;
+    let syncDirectory: string;
 
-  beforeAll(async () => {
-    engine = await FakeEngine.start({ project: "aios", stack: "dev" });
-    // The host passes a directory of named pipes for synchronous invokes; an empty one here: a
-    // synchronous invoke by the program would fail loudly instead of passing unseen.
-    syncDirectory = await mkdtemp(join(tmpdir(), "aios-sync-"));
-  });
-  afterAll(async () => {
-    await engine.stop();
-    await rm(syncDirectory, { recursive: true, force: true });
-  });
-
-  it("previews the dev stack: registers the stack, the broker and its topology with the monitor", async () => {
-    const project = await runtimeOptions("Pulumi.yaml");
-    expect(project.main).toBe("infra/");
-    const stackFile = await loadStackFile("dev");
-    const command = programCommand(project.options, {
-      monitor: engine.address,
-      engine: engine.address,
-      syncDirectory,
-      organization: "organization",
-      project: "aios",
-      stack: "dev",
-      rootDirectory: repositoryPath("."),
-      programDirectory: repositoryPath("infra"),
-      entryPoint: ".",
-      dryRun: true,
-      parallel: 16,
-      config: Object.fromEntries(Object.entries(stackFile.values).map(([k, v]) => [`aios:${k}`, String(v)])),
-      secretKeys: [],
+    beforeAll(async () => {
+      engine = await FakeEngine.start({ project: "aios", stack: stackName });
+      // The host passes a directory of named pipes for synchronous invokes; an empty one here: a
+      // synchronous invoke by the program would fail loudly instead of passing unseen.
+      syncDirectory = await mkdtemp(join(tmpdir(), "aios-sync-"));
     });
-    // typescript: false in Pulumi.yaml, so no ts-node: tsx comes from nodeargs, before the script.
-    expect(command.env.PULUMI_NODEJS_TYPESCRIPT).toBeUndefined();
-    expect(command.args.slice(0, 2)).toEqual(["--import", "tsx"]);
+    afterAll(async () => {
+      await engine.stop();
+      await rm(syncDirectory, { recursive: true, force: true });
+    });
 
-    const { exited } = launch(command);
-    const exit = await exited;
-    expect(exit.stderr).not.toMatch(/error/i);
-    expect(exit.code).toBe(0);
+    it("previews the stack: registers the stack, the broker nodes and the topology with the monitor", async () => {
+      const project = await runtimeOptions("Pulumi.yaml");
+      expect(project.main).toBe("infra/");
+      const stackFile = await loadStackFile(stackName);
+      const command = programCommand(project.options, {
+        monitor: engine.address,
+        engine: engine.address,
+        syncDirectory,
+        organization: "organization",
+        project: "aios",
+        stack: stackName,
+        rootDirectory: repositoryPath("."),
+        programDirectory: repositoryPath("infra"),
+        entryPoint: ".",
+        dryRun: true,
+        parallel: 16,
+        config: Object.fromEntries(
+          Object.entries(stackFile.values).map(([k, v]) => [`aios:${k}`, String(v)]),
+        ),
+        secretKeys: [],
+      });
+      // typescript: false in Pulumi.yaml, so no ts-node: tsx comes from nodeargs, before the script.
+      expect(command.env.PULUMI_NODEJS_TYPESCRIPT).toBeUndefined();
+      expect(command.args.slice(0, 2)).toEqual(["--import", "tsx"]);
 
-    const registered = engine.registrations;
-    const stack = registered.find((r) => r.type === "pulumi:pulumi:Stack");
-    expect(stack?.name).toBe("aios-dev");
-    expect(engine.rootResource).toBe(stack?.urn);
-    expect(engine.shutdownSignalled).toBe(true);
+      const exit = await launch(command).exited;
+      expect(exit.stderr).not.toMatch(/error/i);
+      expect(exit.code).toBe(0);
 
-    const names = (type: string) => registered.filter((r) => r.type === type).map((r) => r.name);
-    // Explicit providers (the broker's management API and Grafana need the generated admin
-    // credentials); default providers are the engine's to create and never reach the monitor.
-    const providers = registered.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.type);
-    expect(providers).toEqual(
-      expect.arrayContaining(["pulumi:providers:rabbitmq", "pulumi:providers:grafana"]),
-    );
-    expect(names("docker:index/container:Container").some((n) => /rabbitmq/.test(n))).toBe(true);
-    expect(names("rabbitmq:index/vHost:VHost")).toHaveLength(1);
-    const queues = registered
-      .filter((r) => r.type === "rabbitmq:index/queue:Queue")
-      .map((r) => r.inputs.name);
-    expect(queues).toEqual(expect.arrayContaining(["agents.coder", "agents.coder.dlq", "agents.reviewer"]));
-    // Custom resources hang under components, not directly under the stack.
-    const queue = registered.find((r) => r.type === "rabbitmq:index/queue:Queue");
-    expect(queue?.parent).not.toBe(stack?.urn);
-    expect(queue?.urn).toMatch(
-      /^urn:pulumi:dev::aios::pulumi:pulumi:Stack\$.+\$rabbitmq:index\/queue:Queue::/,
-    );
-  }, 120_000);
-});
+      const registered = engine.registrations;
+      const stack = registered.find((r) => r.type === "pulumi:pulumi:Stack");
+      expect(stack?.name).toBe(`aios-${stackName}`);
+      expect(engine.rootResource).toBe(stack?.urn);
+      expect(engine.shutdownSignalled).toBe(true);
+
+      // Explicit providers (the broker's management API and Grafana need the generated admin
+      // credentials); default providers are the engine's to create and never reach the monitor.
+      const providers = registered.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.type);
+      expect(providers).toEqual(
+        expect.arrayContaining(["pulumi:providers:rabbitmq", "pulumi:providers:grafana"]),
+      );
+      const containers = registered
+        .filter((r) => r.type === "docker:index/container:Container")
+        .map((r) => String(r.inputs.name));
+      expect(containers.filter((name) => /-rabbitmq-\d+$/.test(name))).toHaveLength(
+        Number(stackFile.values.rabbitmqNodes),
+      );
+      expect(registered.filter((r) => r.type === "rabbitmq:index/vHost:VHost")).toHaveLength(1);
+      const queues = registered
+        .filter((r) => r.type === "rabbitmq:index/queue:Queue")
+        .map((r) => r.inputs.name);
+      expect(queues).toEqual(expect.arrayContaining(["agents.coder", "agents.coder.dlq", "agents.reviewer"]));
+      // Custom resources hang under components, not directly under the stack.
+      const queue = registered.find((r) => r.type === "rabbitmq:index/queue:Queue");
+      expect(queue?.parent).not.toBe(stack?.urn);
+      expect(queue?.urn).toMatch(
+        new RegExp(`^urn:pulumi:${stackName}::aios::pulumi:pulumi:Stack\\$.+\\$rabbitmq:index/queue:Queue::`),
+      );
+    }, 120_000);
+  },
+);
 
 describe("the policy pack through @pulumi/pulumi/cmd/run-policy-pack, as the Node language host runs it", () => {
   let analyzerExit: Promise<Exit> | undefined;
