@@ -152,7 +152,7 @@ describe("the policy pack through @pulumi/pulumi/cmd/run-policy-pack, as the Nod
   }, 120_000);
   afterAll(() => stopAnalyzer());
 
-  it("loads the pack, prints its port and answers GetAnalyzerInfo with every rule", async () => {
+  it("loads the pack, prints its port, answers GetAnalyzerInfo with every rule and runs them on Analyze", async () => {
     const pack = await runtimeOptions("policies/PulumiPolicy.yaml");
     const stackFile = await loadStackFile("dev");
     const command = policyPackCommand(pack.options, {
@@ -191,6 +191,13 @@ describe("the policy pack through @pulumi/pulumi/cmd/run-policy-pack, as the Nod
           request: unknown,
           callback: (error: grpc.ServiceError | null, info: AnalyzerInfo) => void,
         ): void;
+        analyze(
+          request: unknown,
+          callback: (
+            error: grpc.ServiceError | null,
+            response: { getDiagnosticsList(): { getPolicyname(): string; getMessage(): string }[] },
+          ) => void,
+        ): void;
         close(): void;
       };
     };
@@ -207,6 +214,29 @@ describe("the policy pack through @pulumi/pulumi/cmd/run-policy-pack, as the Nod
         error ? reject(error) : resolve(response),
       ),
     );
+    // The compiled rules run in the host too: a queue that is not durable is reported.
+    const analyzerPb = requireFromPulumi("./proto/analyzer_pb.js") as {
+      AnalyzeRequest: new () => Record<string, (value: unknown) => void>;
+      AnalyzerResourceOptions: new () => unknown;
+    };
+    const structPb = requireFromPulumi("google-protobuf/google/protobuf/struct_pb.js") as {
+      Struct: { fromJavaScript(value: Record<string, unknown>): unknown };
+    };
+    const request = new analyzerPb.AnalyzeRequest();
+    request.setType!("rabbitmq:index/queue:Queue");
+    request.setName!("aios-messaging-queue-scratch");
+    request.setUrn!("urn:pulumi:dev::aios::rabbitmq:index/queue:Queue::aios-messaging-queue-scratch");
+    request.setOptions!(new analyzerPb.AnalyzerResourceOptions()); // the engine always sends them
+    request.setProperties!(
+      structPb.Struct.fromJavaScript({ name: "scratch", vhost: "aios", settings: { durable: false } }),
+    );
+    const diagnostics = await new Promise<{ getPolicyname(): string; getMessage(): string }[]>(
+      (resolve, reject) =>
+        client.analyze(request, (error, response) =>
+          error ? reject(error) : resolve(response.getDiagnosticsList()),
+        ),
+    );
+    expect(diagnostics.map((d) => d.getPolicyname())).toContain("queues-durable");
     client.close();
 
     expect(info.getName()).toBe("aios");
