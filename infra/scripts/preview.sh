@@ -20,4 +20,6 @@ if ! command -v pulumi >/dev/null 2>&1; then
   exit 127
 fi
 cd "$root"
+# The policy host require()s the compiled pack (policies/dist); see policies/PulumiPolicy.yaml.
+npm run --silent build -w @aios/policies
 exec pulumi preview --stack "$stack" --diff --policy-pack "$root/policies" "$@"
