@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AiosError } from "../errors.ts";
+import type { StorageErrorCode } from "./errors.ts";
 import { formatLocation, readSpecFile, YamlSpecDocument } from "../yaml-spec.ts";
 
 // S3's bucket-name rules, the strictest common subset (AWS, MinIO, Ceph RGW).
@@ -73,7 +74,7 @@ export type LifecycleSpec = z.infer<typeof LifecycleSchema>;
 export type PolicyStatementSpec = z.infer<typeof PolicyStatementSchema>;
 
 /** The storage spec is not valid: names the file, the path inside it and, when known, line and column. */
-export class StorageSpecError extends AiosError {
+export class StorageSpecError extends AiosError<StorageErrorCode> {
   readonly file: string;
   readonly path: string;
   readonly line: number | undefined;

@@ -1,7 +1,7 @@
-import { AiosError } from "../errors.ts";
+import { TopologyError } from "./errors.ts";
 import type { ResolvedTopology } from "./model.ts";
 
-export class UnknownAgentTypeError extends AiosError {
+export class UnknownAgentTypeError extends TopologyError {
   readonly agentType: string;
   constructor(agentType: string, known: readonly string[]) {
     super(
