@@ -9,7 +9,7 @@ export interface TestVhost {
   readonly vhost: string;
   /** AMQP URL of the vhost, with the broker's credentials. */
   readonly amqpUrl: string;
-  /** Management API base URL, with credentials (e.g. http://guest:guest@127.0.0.1:15672). */
+  /** Management API base URL, with credentials (e.g. `http://guest:guest@127.0.0.1:15672`). */
   readonly apiUrl: string;
   dispose(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { diffTopology, type LiveTopology, type TopologyDrift } from "./diff.ts";
 import type { ResolvedTopology } from "./model.ts";
 
 export interface VerifyTopologyOptions {
-  /** Management API base URL with credentials, e.g. http://guest:guest@127.0.0.1:15672 */
+  /** Management API base URL with credentials, e.g. `http://guest:guest@127.0.0.1:15672` */
   readonly apiUrl: string;
   readonly signal?: AbortSignal;
 }
