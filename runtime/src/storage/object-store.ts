@@ -135,6 +135,15 @@ interface Attempt {
   readonly touch: () => void;
 }
 
+// The minio client behind each store, for the storage room's own admin calls (buckets.ts) and the
+// runtime's test helpers: reachable by relative import of this module, never from the package.
+const s3Clients = new WeakMap<ObjectStore, Client>();
+
+/** The minio client behind `store` (runtime-internal: bucket administration and test helpers). */
+export function s3ClientOf(store: ObjectStore): Client {
+  return s3Clients.get(store) as Client;
+}
+
 /**
  * S3-generic object storage over the `minio` client (MinIO, Ceph RGW, AWS S3), adding what it
  * lacks: progress, per-call timeouts and AbortSignal, bounded retries, parallel multipart uploads
@@ -142,7 +151,9 @@ interface Attempt {
  */
 export class ObjectStore {
   /** The underlying client, for what this class does not wrap. */
-  readonly client: Client;
+  // minio-js is an implementation detail: callers get typed errors, timeouts and metrics only
+  // through the methods below, so the client is private.
+  readonly #client: Client;
   readonly #signer: Client;
   readonly #options: ObjectStoreOptions;
   readonly #partSize: number;
@@ -154,8 +165,9 @@ export class ObjectStore {
       options.metrics === false
         ? undefined
         : new StorageRecorder(storageMetrics(options.metrics), options.knownBuckets);
-    this.client = clientFor(options.endpoint, options);
-    this.#signer = options.publicEndpoint ? clientFor(options.publicEndpoint, options) : this.client;
+    this.#client = clientFor(options.endpoint, options);
+    s3Clients.set(this, this.#client);
+    this.#signer = options.publicEndpoint ? clientFor(options.publicEndpoint, options) : this.#client;
     this.#partSize = options.partSize ?? 16 * MiB;
     if (this.#partSize < 5 * MiB)
       throw new InvalidArgumentError("partSize", "S3 parts must be at least 5 MiB");
@@ -183,9 +195,9 @@ export class ObjectStore {
       // minio-js drops X-Amz-Tagging on a plain PUT (it only passes meta and a few standard
       // headers), so tags follow in a second request; a multipart upload sets them at initiation.
       const { "X-Amz-Tagging": _tagging, ...plainHeaders } = headers;
-      const result = await this.client.putObject(bucket, key, buffer, buffer.length, plainHeaders);
+      const result = await this.#client.putObject(bucket, key, buffer, buffer.length, plainHeaders);
       if (options.tags && Object.keys(options.tags).length > 0) {
-        await this.client.setObjectTagging(
+        await this.#client.setObjectTagging(
           bucket,
           key,
           { ...options.tags },
@@ -238,7 +250,7 @@ export class ObjectStore {
           );
         }
         const result = await uploadMultipart({
-          client: this.client,
+          client: this.#client,
           bucket,
           key,
           head,
@@ -275,7 +287,7 @@ export class ObjectStore {
       return await scope.run(put);
     } catch (error) {
       if ((scope.lastStatus ?? 0) < 500) throw error;
-      const current = await this.client.statObject(bucket, key).catch(() => undefined);
+      const current = await this.#client.statObject(bucket, key).catch(() => undefined);
       const expected = options.ifMatch?.replace(/"/g, "");
       const lost = options.ifNoneMatch
         ? current !== undefined
@@ -344,8 +356,8 @@ export class ObjectStore {
     const { range } = options;
     const response = (await this.#run("download", bucket, key, options, { retryable: true }, () =>
       range
-        ? this.client.getPartialObject(bucket, key, range.offset, range.length, getOptions)
-        : this.client.getObject(bucket, key, getOptions),
+        ? this.#client.getPartialObject(bucket, key, range.offset, range.length, getOptions)
+        : this.#client.getObject(bucket, key, getOptions),
     )) as IncomingMessage;
     const length = response.headers["content-length"];
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 60_000;
@@ -431,7 +443,7 @@ export class ObjectStore {
   ): Promise<ObjectStat> {
     validateKey(key);
     const stat = await this.#run("stat", bucket, key, options, { retryable: true }, () =>
-      this.client.statObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
+      this.#client.statObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
     );
     const metadata: Record<string, string> = {};
     let contentType: string | undefined;
@@ -466,7 +478,28 @@ export class ObjectStore {
   ): Promise<void> {
     validateKey(key);
     await this.#run("delete", bucket, key, options, { retryable: true }, () =>
-      this.client.removeObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
+      this.#client.removeObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
+    );
+  }
+
+  /**
+   * Deletes the given versions of objects in one bucket, in batches (S3 `DeleteObjects`).
+   *
+   * @throws {@link BucketNotFoundError} when the bucket does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError}, {@link StorageTimeoutError}
+   *   or {@link StorageAbortedError} when the call fails.
+   */
+  async deleteObjectVersions(
+    bucket: string,
+    versions: readonly { key: string; versionId: string }[],
+    options: CallOptions = {},
+  ): Promise<void> {
+    if (versions.length === 0) return;
+    await this.#run("delete", bucket, undefined, options, { retryable: true }, () =>
+      this.#client.removeObjects(
+        bucket,
+        versions.map((v) => ({ name: v.key, versionId: v.versionId })),
+      ),
     );
   }
 
@@ -484,7 +517,10 @@ export class ObjectStore {
       ...(source.versionId ? { VersionID: source.versionId } : {}),
     });
     const result = await this.#run("copy", target.bucket, target.key, options, { retryable: true }, () =>
-      this.client.copyObject(from, new CopyDestinationOptions({ Bucket: target.bucket, Object: target.key })),
+      this.#client.copyObject(
+        from,
+        new CopyDestinationOptions({ Bucket: target.bucket, Object: target.key }),
+      ),
     );
     const r = result as { etag?: string; versionId?: string | null };
     return { etag: String(r.etag ?? "").replace(/"/g, ""), versionId: r.versionId ?? null };
@@ -495,7 +531,7 @@ export class ObjectStore {
     options: { prefix?: string; recursive?: boolean } = {},
   ): AsyncGenerator<ListedObject> {
     try {
-      for await (const item of this.client.listObjectsV2(
+      for await (const item of this.#client.listObjectsV2(
         bucket,
         options.prefix ?? "",
         options.recursive ?? true,
@@ -529,7 +565,7 @@ export class ObjectStore {
     let versionIdMarker = "";
     try {
       for (;;) {
-        const page = await this.client.listObjectsQuery(bucket, options.prefix ?? "", "", {
+        const page = await this.#client.listObjectsQuery(bucket, options.prefix ?? "", "", {
           IncludeVersion: true,
           MaxKeys: 1000,
           Delimiter: "",
@@ -611,7 +647,7 @@ export class ObjectStore {
     options: CallOptions & { versionId?: string } = {},
   ): Promise<Record<string, string>> {
     const tags = await this.#run("get tags", bucket, key, options, { retryable: true }, () =>
-      this.client.getObjectTagging(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
+      this.#client.getObjectTagging(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
     );
     // The XML parser turns numeric-looking values into numbers; tags are strings.
     return Object.fromEntries(
@@ -626,7 +662,7 @@ export class ObjectStore {
     options: CallOptions = {},
   ): Promise<void> {
     await this.#run("set tags", bucket, key, options, { retryable: true }, () =>
-      this.client.setObjectTagging(bucket, key, { ...tags }),
+      this.#client.setObjectTagging(bucket, key, { ...tags }),
     );
   }
 
@@ -649,7 +685,7 @@ export class ObjectStore {
     const cutoff = Date.now() - options.olderThanMs;
     const stale: { key: string; uploadId: string }[] = [];
     try {
-      for await (const upload of this.client.listIncompleteUploads(bucket, options.prefix ?? "", true)) {
+      for await (const upload of this.#client.listIncompleteUploads(bucket, options.prefix ?? "", true)) {
         if (upload.initiated.getTime() <= cutoff) stale.push({ key: upload.key, uploadId: upload.uploadId });
       }
     } catch (error) {
@@ -657,7 +693,7 @@ export class ObjectStore {
     }
     for (const upload of stale) {
       await this.#run("abort upload", bucket, upload.key, {}, { retryable: true }, () =>
-        this.client.abortMultipartUpload(bucket, upload.key, upload.uploadId),
+        this.#client.abortMultipartUpload(bucket, upload.key, upload.uploadId),
       );
     }
     return stale.length;
@@ -667,7 +703,7 @@ export class ObjectStore {
   async listIncompleteUploads(bucket: string, prefix = ""): Promise<{ key: string; uploadId: string }[]> {
     const uploads: { key: string; uploadId: string }[] = [];
     try {
-      for await (const upload of this.client.listIncompleteUploads(bucket, prefix, true))
+      for await (const upload of this.#client.listIncompleteUploads(bucket, prefix, true))
         uploads.push({ key: upload.key, uploadId: upload.uploadId });
     } catch (error) {
       throw translateS3Error(error, "list uploads", bucket);

@@ -138,9 +138,8 @@ export class WorkspaceStore {
     await this.#store.deleteObject(this.#options.refBucket, this.#headKey(workspace));
     for (const bucket of [this.#options.blobBucket, this.#options.refBucket]) {
       const versions = [];
-      for await (const version of this.#store.listObjectVersions(bucket, { prefix }))
-        versions.push({ name: version.key, versionId: version.versionId });
-      if (versions.length > 0) await this.#store.client.removeObjects(bucket, versions);
+      for await (const version of this.#store.listObjectVersions(bucket, { prefix })) versions.push(version);
+      await this.#store.deleteObjectVersions(bucket, versions);
     }
   }
 
