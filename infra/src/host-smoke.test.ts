@@ -38,7 +38,7 @@ async function runLikeTheLanguageHost(stack: string, secrets: Record<string, str
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(Object.keys(secrets)),
         AIOS_SMOKE_STACK: stack,
       },
-      timeout: 60_000,
+      timeout: 110_000,
     },
   );
   return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as {
@@ -57,11 +57,11 @@ describe("the program under Pulumi.yaml's runtime options (node --import tsx --c
     expect(result.queues).toContain("agents.coder.dlq");
     expect(result.resources).toBeGreaterThan(50);
     expect(result.adminPasswordIsSecret).toBe(true);
-  });
+  }, 120_000);
 
   it("runs the prod example and reads a secret set with `pulumi config set --secret`", async () => {
     const result = await runLikeTheLanguageHost("prod", { "aios:grafanaAdminPassword": "set-as-secret" });
     expect(result.grafanaSecretFile).toBe("set-as-secret");
     expect(result.queues).toContain("agents.reviewer");
-  });
+  }, 120_000);
 });

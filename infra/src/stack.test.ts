@@ -5,7 +5,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { resourceRules, stackRules } from "../../policies/src/rules/index.ts";
 import { resourceViolations, stackViolations } from "../../policies/src/testing/validate.ts";
 import { parseStackConfig, repositoryPath, type StackConfigInput } from "./config.ts";
+import { dashboardFiles } from "@aios/dashboards";
 import { IMAGES } from "./containers/plan.ts";
+import { InfraConfigError } from "./errors.ts";
+import { loadStackFile } from "./plan/stack-file.ts";
 import type { createStack as CreateStack } from "./stack.ts";
 import { type RegisteredResource, RecordingMocks } from "./testing/mocks.ts";
 
@@ -21,12 +24,8 @@ beforeAll(async () => {
 });
 
 const DEV: StackConfigInput = { environment: "dev", queueType: "classic", devAgents: "true" };
-const PROD: StackConfigInput = {
-  environment: "prod",
-  queueType: "quorum",
-  deliveryLimit: "5",
-  devAgents: "false",
-};
+// The committed production stack file, as `pulumi up -s prod` would read it.
+const PROD: StackConfigInput = (await loadStackFile("prod")).values;
 
 async function deploy(values: StackConfigInput, secrets = {}) {
   mocks.reset();
@@ -92,10 +91,11 @@ describe("the dev stack", () => {
       "agent-coder",
       "agent-planner",
       "agent-reviewer",
+      "aios-admin",
       "aios-dev-examples",
     ]);
     for (const user of users) {
-      expect(user.props.tags).toEqual([]);
+      expect(user.props.tags).toEqual(user.props.name === "aios-admin" ? ["administrator"] : []);
       expect(user.secretInputs.has("password"), `${user.props.name} password is secret`).toBe(true);
     }
     const coder = ofType(dev.resources, "rabbitmq:index/permissions:Permissions").find(
@@ -141,9 +141,9 @@ describe("the dev stack", () => {
     expect(containers.map((c) => c.props.name).sort()).toEqual([
       "aios-dev-agents",
       "aios-dev-grafana",
-      "aios-dev-minio",
+      "aios-dev-minio-1",
       "aios-dev-prometheus",
-      "aios-dev-rabbitmq",
+      "aios-dev-rabbitmq-1",
     ]);
     for (const c of containers)
       for (const port of c.props.ports as { ip: string }[]) expect(port.ip).toBe("127.0.0.1");
@@ -158,28 +158,47 @@ describe("the dev stack", () => {
     ).toEqual(["/app/runtime", "/app/config"]);
   });
 
-  it("provisions Grafana with the data source and the dashboards of dashboards/", () => {
-    const grafana = named(dev.resources, "docker:index/container:Container", "aios-dev-grafana");
-    const files = (grafana?.props.uploads as { file: string }[]).map((u) => u.file);
-    expect(files).toEqual(
-      expect.arrayContaining([
-        "/etc/grafana/provisioning/datasources/aios.yaml",
-        "/var/lib/grafana/dashboards/aios/aios-messaging.json",
-        "/var/lib/grafana/dashboards/aios/aios-storage.json",
-        "/var/lib/grafana/dashboards/aios/aios-agents.json",
-      ]),
+  it("declares Grafana's folder, data source and every generated dashboard through the Grafana provider", () => {
+    const files = dashboardFiles();
+    const dashboards = ofType(dev.resources, "grafana:oss/dashboard:Dashboard");
+    expect(
+      dashboards.map((d) => (JSON.parse(String(d.props.configJson)) as { uid: string }).uid).sort(),
+    ).toEqual(
+      Object.values(files)
+        .map((f) => (JSON.parse(f) as { uid: string }).uid)
+        .sort(),
     );
+    expect(dashboards.map((d) => d.props.folder)).toEqual(dashboards.map(() => "aios"));
+    expect(ofType(dev.resources, "grafana:oss/folder:Folder").map((f) => f.props.title)).toEqual(["AIOS"]);
+    expect(ofType(dev.resources, "grafana:oss/dataSource:DataSource")[0]?.props).toMatchObject({
+      uid: "prometheus",
+      type: "prometheus",
+      url: "http://aios-dev-prometheus:9090",
+      isDefault: true,
+    });
+    for (const r of ofType(dev.resources, "grafana:oss/dashboard:Dashboard"))
+      expect(r.parentTypes).toEqual(["aios:observability:GrafanaContent"]);
+    // Nothing is provisioned from files any more: an edit no longer replaces the container.
+    const grafana = named(dev.resources, "docker:index/container:Container", "aios-dev-grafana");
+    expect((grafana?.props.uploads as { file: string }[]).map((u) => u.file)).toEqual([
+      "/run/secrets/grafana-admin-password",
+    ]);
+    const [provider] = ofType(dev.resources, "pulumi:providers:grafana");
+    expect(provider?.props.url).toBe("http://127.0.0.1:3000");
+    expect(provider?.secretInputs.has("auth")).toBe(true);
   });
 
   it("keeps every credential secret: outputs, container files, provider passwords, the agents' broker URL", async () => {
     expect(await pulumi.isSecret(dev.outputs.rabbitmqAdminPassword)).toBe(true);
-    expect(await pulumi.isSecret(dev.outputs.minioRootPassword)).toBe(true);
+    expect(dev.outputs.minioRootPassword && (await pulumi.isSecret(dev.outputs.minioRootPassword))).toBe(
+      true,
+    );
     expect(await pulumi.isSecret(dev.outputs.grafanaAdminPassword)).toBe(true);
     expect(await pulumi.isSecret(dev.outputs.agentCredentials)).toBe(true);
     expect(await pulumi.isSecret(dev.outputs.urls)).toBe(false);
     for (const container of ofType(dev.resources, "docker:index/container:Container")) {
       const secretFiles = (container.props.uploads as { file: string }[]).filter((u) =>
-        /secrets|admin\.conf/.test(u.file),
+        /secrets|definitions\.json|erlang\.cookie/.test(u.file),
       );
       if (secretFiles.length > 0)
         expect(container.secretInputs.has("uploads"), String(container.props.name)).toBe(true);
@@ -192,13 +211,18 @@ describe("the dev stack", () => {
       }[]
     )[0];
     expect(agentsUrl?.content).toMatch(
-      /^amqp:\/\/aios-dev-examples:mock-password-[^@]+@aios-dev-rabbitmq:5672\/aios$/,
+      /^amqp:\/\/aios-dev-examples:mock-password-[^@]+@aios-rabbitmq-1:5672\/aios$/,
     );
-    for (const provider of ["pulumi:providers:rabbitmq", "pulumi:providers:minio"]) {
+    for (const provider of [
+      "pulumi:providers:rabbitmq",
+      "pulumi:providers:minio",
+      "pulumi:providers:grafana",
+    ]) {
       const [registered] = ofType(dev.resources, provider);
-      expect(registered?.secretInputs.has(provider.endsWith("rabbitmq") ? "password" : "minioPassword")).toBe(
-        true,
-      );
+      const secretInput = { rabbitmq: "password", minio: "minioPassword", grafana: "auth" }[
+        provider.split(":").at(-1) as string
+      ];
+      expect(registered?.secretInputs.has(secretInput ?? ""), provider).toBe(true);
     }
   });
 
@@ -223,13 +247,16 @@ describe("the dev stack", () => {
         "aios:messaging:MessagingTopology",
         "aios:storage:StorageBuckets",
         "aios:containers:DevAgents",
+        "aios:observability:GrafanaContent",
       ]),
     );
-    const managed = dev.resources.filter((r) => /^(rabbitmq|minio|docker):index\//.test(r.type));
+    const managed = dev.resources.filter((r) =>
+      /^(rabbitmq|minio|docker):index\/|^grafana:oss\//.test(r.type),
+    );
     expect(managed.length).toBeGreaterThan(40);
     for (const resource of managed) {
       expect(resource.parentTypes.at(-1), `${resource.type} ${resource.name}`).toMatch(
-        /^aios:(containers|messaging|storage):/,
+        /^aios:(containers|messaging|storage|observability):/,
       );
     }
     const queue = ofType(dev.resources, "rabbitmq:index/queue:Queue")[0];
@@ -277,7 +304,25 @@ describe("the dev stack", () => {
   });
 });
 
-describe("a clustered stack (quorum queues with a delivery limit)", () => {
+describe("the committed stack files", () => {
+  it("dev is one of each and mirrors prod otherwise (same keys, except the quorum-only delivery limit)", async () => {
+    const dev = (await loadStackFile("dev")).values;
+    expect(Object.keys(dev).sort()).toEqual(
+      Object.keys(PROD)
+        .filter((key) => key !== "deliveryLimit")
+        .sort(),
+    );
+    expect([dev.rabbitmqNodes, dev.minioNodes, dev.s3Backend]).toEqual(["1", "1", "minio"]);
+    expect([PROD.rabbitmqNodes, PROD.minioNodes, PROD.queueType, PROD.protectData]).toEqual([
+      "3",
+      "4",
+      "quorum",
+      "true",
+    ]);
+  });
+});
+
+describe("a clustered stack (Pulumi.prod.yaml: quorum queues with a delivery limit, 3 broker and 4 MinIO nodes)", () => {
   let prod: Awaited<ReturnType<typeof deploy>>;
   beforeAll(async () => {
     prod = await deploy(PROD);
@@ -303,11 +348,143 @@ describe("a clustered stack (quorum queues with a delivery limit)", () => {
     expect(named(prod.resources, "rabbitmq:index/user:User", "aios-dev-examples")).toBeUndefined();
   });
 
-  it("passes its own policy pack too", async () => {
+  // The mocks run every deploy as stack "dev"; the production rules read the stack from the URN.
+  const asStack = (resources: RegisteredResource[], stack: string) =>
+    resources.map((r) => ({ ...r, urn: r.urn.replace(/^urn:pulumi:[^:]+::/, `urn:pulumi:${stack}::`) }));
+  const packViolations = async (resources: RegisteredResource[]) => {
     const violations: string[] = [];
     for (const rule of resourceRules)
-      for (const r of prod.resources) violations.push(...(await resourceViolations(rule, r)));
-    for (const rule of stackRules) violations.push(...(await stackViolations(rule, prod.resources)));
-    expect(violations).toEqual([]);
+      for (const r of resources)
+        violations.push(...(await resourceViolations(rule, r)).map((m) => `${rule.name}: ${m}`));
+    for (const rule of stackRules)
+      violations.push(...(await stackViolations(rule, resources)).map((m) => `${rule.name}: ${m}`));
+    return violations;
+  };
+
+  it("passes its own policy pack too, as the production stack it is", async () => {
+    expect(await packViolations(asStack(prod.resources, "prod"))).toEqual([]);
+  });
+
+  it("fails the production rules with one broker node and classic queues", async () => {
+    const { resources } = await deploy({
+      ...PROD,
+      rabbitmqNodes: "1",
+      queueType: "classic",
+      deliveryLimit: undefined,
+    });
+    const violations = await packViolations(asStack(resources, "prod"));
+    expect(violations).toContain(
+      "production-broker-cluster: production stack 'prod' runs 1 RabbitMQ node(s) (aios-prod-rabbitmq-1); quorum queues need at least 3 to survive a node's loss (aios:rabbitmqNodes)",
+    );
+    expect(violations.filter((v) => v.startsWith("production-queues-quorum:")).length).toBeGreaterThan(3);
+    prod = await deploy(PROD);
+  });
+
+  it("runs three broker nodes on stable hostnames, each on its own volume that is kept and protected", () => {
+    const brokers = ofType(prod.resources, "docker:index/container:Container").filter((c) =>
+      String(c.props.name).startsWith("aios-prod-rabbitmq-"),
+    );
+    expect(brokers.map((b) => [b.props.name, b.props.hostname])).toEqual([
+      ["aios-prod-rabbitmq-1", "aios-rabbitmq-1"],
+      ["aios-prod-rabbitmq-2", "aios-rabbitmq-2"],
+      ["aios-prod-rabbitmq-3", "aios-rabbitmq-3"],
+    ]);
+    for (const broker of brokers) {
+      expect(broker.options.deleteBeforeReplace, String(broker.props.name)).toBe(true);
+      expect(broker.secretInputs.has("uploads")).toBe(true);
+      const uploads = broker.props.uploads as { file: string; owner?: string; permissions?: string }[];
+      expect(uploads.find((u) => u.file === "/var/lib/rabbitmq/.erlang.cookie")).toMatchObject({
+        owner: "999",
+        permissions: "0400",
+      });
+    }
+    const volumes = ofType(prod.resources, "docker:index/volume:Volume");
+    expect(volumes).toHaveLength(9);
+    for (const volume of volumes)
+      expect(volume.options).toMatchObject({ retainOnDelete: true, protect: true });
+  });
+
+  it("publishes the management UI of every broker node and the console of every MinIO node", async () => {
+    expect(await settle(prod.outputs.urls)).toMatchObject({
+      "amqp-1": "amqp://127.0.0.1:5672/",
+      "rabbitmqManagement-1": "http://127.0.0.1:15672",
+      "rabbitmqManagement-2": "http://127.0.0.1:15673",
+      "rabbitmqManagement-3": "http://127.0.0.1:15674",
+      "s3-1": "http://127.0.0.1:9000",
+      "minioConsole-4": "http://127.0.0.1:9031",
+      grafana: "http://127.0.0.1:3000",
+    });
+  });
+
+  it("shares one Erlang cookie among the nodes, generated as a secret", () => {
+    const cookies = ofType(prod.resources, "docker:index/container:Container")
+      .filter((c) => String(c.props.name).startsWith("aios-prod-rabbitmq-"))
+      .map(
+        (c) =>
+          (c.props.uploads as { file: string; content: string }[]).find((u) =>
+            u.file.endsWith(".erlang.cookie"),
+          )?.content,
+      );
+    expect(new Set(cookies)).toEqual(new Set(["mock-password-rabbitmqErlangCookie"]));
+    expect(named(prod.resources, "random:index/randomPassword:RandomPassword", "")).toBeUndefined();
+    const cookie = ofType(prod.resources, "random:index/randomPassword:RandomPassword").find(
+      (r) => r.name === "rabbitmqErlangCookie",
+    );
+    expect(cookie?.props).toMatchObject({ length: 48, special: false });
+  });
+
+  it("points the RabbitMQ provider at node 1 as the provisioner, after every node is healthy", () => {
+    const [provider] = ofType(prod.resources, "pulumi:providers:rabbitmq");
+    expect(provider?.props).toMatchObject({
+      endpoint: "http://127.0.0.1:15672",
+      username: "aios-provisioner",
+    });
+    const brokerUrns = ofType(prod.resources, "docker:index/container:Container")
+      .filter((c) => String(c.props.name).startsWith("aios-prod-rabbitmq-"))
+      .map((c) => c.urn);
+    expect(provider?.options.dependencies).toEqual(expect.arrayContaining(brokerUrns));
+    const provisioner = ofType(prod.resources, "rabbitmq:index/permissions:Permissions").find(
+      (p) => p.props.user === "aios-provisioner",
+    );
+    expect(provisioner?.props).toMatchObject({ vhost: "aios" });
+  });
+
+  it("rotates the operators' admin password in place: only the aios-admin User's inputs change", async () => {
+    const snapshot = async (password: string) =>
+      new Map(
+        (await deploy(PROD, { rabbitmqAdminPassword: pulumi.secret(password) })).resources.map((r) => [
+          `${r.type}::${r.name}`,
+          JSON.stringify(r.props),
+        ]),
+      );
+    const before = await snapshot("old-admin-password");
+    const after = await snapshot("new-admin-password");
+    const changed = [...after].filter(([key, props]) => before.get(key) !== props).map(([key]) => key);
+    expect(changed).toEqual(["rabbitmq:index/user:User::messaging-aios-admin"]);
+    prod = await deploy(PROD);
+  });
+
+  it("declares no storage container with an external S3 backend, and creates the buckets there", async () => {
+    const external = { ...PROD, s3Backend: "external", s3Endpoint: "https://rgw.example.internal:7480" };
+    delete (external as Record<string, unknown>).minioNodes;
+    await expect(deploy(external)).rejects.toThrow(InfraConfigError);
+    await expect(deploy(external)).rejects.toThrow(
+      "stack config aios:s3AccessKey: required with aios:s3Backend external",
+    );
+    const { resources } = await deploy(external, {
+      s3AccessKey: pulumi.secret("rgw-access"),
+      s3SecretKey: pulumi.secret("rgw-secret"),
+    });
+    const containers = ofType(resources, "docker:index/container:Container").map((c) => String(c.props.name));
+    expect(containers.some((name) => name.includes("minio"))).toBe(false);
+    const [provider] = ofType(resources, "pulumi:providers:minio");
+    // Provider configuration reaches the engine as strings.
+    expect(provider?.props).toMatchObject({ minioServer: "rgw.example.internal:7480", minioSsl: "true" });
+    expect(provider?.secretInputs.has("minioUser") && provider.secretInputs.has("minioPassword")).toBe(true);
+    expect(provider?.options.dependencies).toEqual([]);
+    expect(ofType(resources, "minio:index/s3Bucket:S3Bucket").length).toBeGreaterThan(0);
+    // IAM users are MinIO's admin API: an external server manages its users its own way.
+    expect(ofType(resources, "minio:index/iamUser:IamUser")).toEqual([]);
+    prod = await deploy(PROD);
   });
 });

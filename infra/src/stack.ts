@@ -4,15 +4,24 @@ import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import * as rabbitmq from "@pulumi/rabbitmq";
 import * as random from "@pulumi/random";
+import * as grafana from "@pulumiverse/grafana";
 import { loadStorageSpec } from "@aios/runtime/storage";
 import { loadTopologySpec, type TopologyOverrides } from "@aios/runtime/topology";
-import { repositoryPath, type SecretKey, type StackConfig, type StackSecrets } from "./config.ts";
+import {
+  repositoryPath,
+  requiredSecrets,
+  type SecretKey,
+  type StackConfig,
+  type StackSecrets,
+} from "./config.ts";
 import { ServiceContainers } from "./containers/component.ts";
 import { DevAgents } from "./containers/dev-agents.ts";
 import { ADMIN_USER, containerName, containerPlans } from "./containers/plan.ts";
+import { PROVISIONER_USER, rabbitmqHostname } from "./containers/rabbitmq-cluster.ts";
 import { MessagingTopology } from "./messaging/component.ts";
-import { grafanaFiles } from "./observability/grafana.ts";
-import { InfraPlanError } from "./errors.ts";
+import { InfraConfigError, InfraPlanError } from "./errors.ts";
+import { GrafanaContent } from "./observability/component.ts";
+import { grafanaPlan } from "./observability/grafana.ts";
 import { StorageBuckets } from "./storage/component.ts";
 import { storageToResources } from "./storage/plan.ts";
 
@@ -25,11 +34,16 @@ export interface StackOutputs {
   readonly exchanges: pulumi.Output<string[]>;
   readonly queues: pulumi.Output<string[]>;
   readonly buckets: pulumi.Output<string[]>;
+  readonly dashboards: pulumi.Output<string[]>;
   readonly adminUser: string;
+  /** The operators' RabbitMQ administrator (`aios-admin`), rotated in place by the provider. */
   readonly rabbitmqAdminPassword: pulumi.Output<string>;
-  readonly minioRootPassword: pulumi.Output<string>;
+  /** The user the RabbitMQ provider logs in as (`aios-provisioner`). */
+  readonly rabbitmqProvisionerPassword: pulumi.Output<string>;
+  /** MinIO's root password; absent with `aios:s3Backend: external`. */
+  readonly minioRootPassword?: pulumi.Output<string>;
   readonly grafanaAdminPassword: pulumi.Output<string>;
-  /** agent type → { user, password } for AMQP; agent → { accessKey, secretKey } for S3. */
+  /** agent type → { user, password } for AMQP; agent → { accessKey, secretKey } for S3 (MinIO only). */
   readonly agentCredentials: pulumi.Output<{
     amqp: Record<string, { user: string; password: string }>;
     s3: Record<string, { accessKey: string; secretKey: string }>;
@@ -37,11 +51,21 @@ export interface StackOutputs {
 }
 
 /**
- * One environment: containers, then the topology and buckets declared into them through explicit
- * RabbitMQ and MinIO providers. The specs come from config/ through @aios/runtime's loaders — the
- * ones agents use — so the deployed topology is the one agents expect.
+ * One environment: containers, then the topology, buckets and Grafana content declared into them
+ * through explicit RabbitMQ, MinIO (S3) and Grafana providers. The specs come from config/ through
+ * @aios/runtime's loaders — the ones agents use — so the deployed topology is the one agents expect.
+ *
+ * @throws InfraConfigError when a secret the stack must bring (external S3 keys) is not set.
  */
 export async function createStack(config: StackConfig, secrets: StackSecrets = {}): Promise<StackOutputs> {
+  for (const key of requiredSecrets(config)) {
+    if (secrets[key] === undefined) {
+      throw new InfraConfigError(
+        `aios:${key}`,
+        `required with aios:s3Backend ${config.s3Backend}; set it with \`pulumi config set --secret aios:${key} ...\``,
+      );
+    }
+  }
   const overrides: TopologyOverrides = {
     queueType: config.queueType,
     ...(config.deliveryLimit === undefined ? {} : { deliveryLimit: config.deliveryLimit }),
@@ -55,11 +79,15 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
 
   // A credential the stack brings (`pulumi config set --secret`) or one generated and kept,
   // encrypted, in the stack's state.
-  const credential = (key: SecretKey): pulumi.Output<string> =>
-    pulumi.secret(secrets[key] ?? new random.RandomPassword(key, { length: 32, special: false }).result);
+  const credential = (key: SecretKey, length = 32): pulumi.Output<string> =>
+    pulumi.secret(secrets[key] ?? new random.RandomPassword(key, { length, special: false }).result);
   const adminSecrets = {
     rabbitmqAdminPassword: credential("rabbitmqAdminPassword"),
-    minioRootPassword: credential("minioRootPassword"),
+    rabbitmqProvisionerPassword: credential("rabbitmqProvisionerPassword"),
+    // Every node of the cluster must share it; alphanumeric, as Erlang wants.
+    rabbitmqErlangCookie: credential("rabbitmqErlangCookie", 48),
+    minioRootPassword:
+      config.s3Backend === "minio" ? credential("minioRootPassword") : pulumi.secret("unused: external S3"),
     grafanaAdminPassword: credential("grafanaAdminPassword"),
   };
 
@@ -70,43 +98,62 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
       config,
       localPrometheusConfig,
       alertRules,
-      grafanaFiles: grafanaFiles({
-        prometheusUrl: `http://${containerName(config, "prometheus")}:9090`,
-        dashboards: dashboardFiles(),
-      }),
       staleUploadsExpiry: storageToResources(storage).staleUploadsExpiry,
     }),
   });
 
-  // Explicit providers on the published ports, created after the containers are healthy.
+  // Explicit providers on the published ports, created after the containers are healthy. The
+  // RabbitMQ provider talks to node 1's management API; the cluster replicates definitions.
   const rabbitProvider = new rabbitmq.Provider(
     "rabbitmq",
     {
       endpoint: `http://${config.bindAddress}:15672`,
-      username: ADMIN_USER,
-      password: adminSecrets.rabbitmqAdminPassword,
+      username: PROVISIONER_USER,
+      password: adminSecrets.rabbitmqProvisionerPassword,
     },
-    { dependsOn: [services.containers.rabbitmq] },
+    { dependsOn: services.ofRole("rabbitmq") },
   );
-  const minioProvider = new minio.Provider(
-    "minio",
+  const s3 = s3Connection(config, secrets, adminSecrets.minioRootPassword);
+  const s3Provider = new minio.Provider(
+    "s3",
     {
-      minioServer: `${config.bindAddress}:9000`,
-      minioUser: ADMIN_USER,
-      minioPassword: adminSecrets.minioRootPassword,
-      minioRegion: "us-east-1",
-      minioSsl: false,
+      minioServer: s3.server,
+      minioUser: s3.user,
+      minioPassword: s3.password,
+      minioRegion: config.s3Region,
+      minioSsl: s3.ssl,
     },
-    { dependsOn: [services.containers.minio] },
+    { dependsOn: services.ofRole("minio") },
+  );
+  const grafanaProvider = new grafana.Provider(
+    "grafana",
+    {
+      url: `http://${config.bindAddress}:3000`,
+      auth: pulumi.secret(pulumi.interpolate`${ADMIN_USER}:${adminSecrets.grafanaAdminPassword}`),
+    },
+    { dependsOn: services.ofRole("grafana") },
   );
 
   const messaging = new MessagingTopology("messaging", {
     topology,
     provider: rabbitProvider,
     options: { deadLetterMaxLength: config.deadLetterMaxLength },
+    provisionerUser: PROVISIONER_USER,
+    administrator: { name: ADMIN_USER, password: adminSecrets.rabbitmqAdminPassword },
     ...(config.devAgents ? { topologyOwner: DEV_EXAMPLES_USER } : {}),
   });
-  const buckets = new StorageBuckets("storage", { spec: storage, provider: minioProvider });
+  const buckets = new StorageBuckets("storage", {
+    spec: storage,
+    provider: s3Provider,
+    agentUsers: config.s3Backend === "minio",
+  });
+  const dashboards = new GrafanaContent("grafana", {
+    provider: grafanaProvider,
+    plan: grafanaPlan({
+      prometheusUrl: `http://${containerName(config, "prometheus")}:9090`,
+      dashboards: dashboardFiles(),
+    }),
+  });
 
   if (config.devAgents) {
     const password = messaging.agentPasswords["*"];
@@ -114,7 +161,7 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
     new DevAgents("dev-agents", {
       config,
       network: services.network.name,
-      amqpUrl: pulumi.interpolate`amqp://${DEV_EXAMPLES_USER}:${password.apply(encodeURIComponent)}@${containerName(config, "rabbitmq")}:5672/${encodeURIComponent(topology.vhost)}`,
+      amqpUrl: pulumi.interpolate`amqp://${DEV_EXAMPLES_USER}:${password.apply(encodeURIComponent)}@${rabbitmqHostname(0)}:5672/${encodeURIComponent(topology.vhost)}`,
       dependsOn: [messaging],
     });
   }
@@ -131,8 +178,36 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
     exchanges: messaging.exchangeNames,
     queues: messaging.queueNames,
     buckets: buckets.bucketNames,
+    dashboards: dashboards.dashboardUids,
     adminUser: ADMIN_USER,
-    ...adminSecrets,
+    rabbitmqAdminPassword: adminSecrets.rabbitmqAdminPassword,
+    rabbitmqProvisionerPassword: adminSecrets.rabbitmqProvisionerPassword,
+    ...(config.s3Backend === "minio" ? { minioRootPassword: adminSecrets.minioRootPassword } : {}),
+    grafanaAdminPassword: adminSecrets.grafanaAdminPassword,
     agentCredentials,
+  };
+}
+
+/** Where the S3 provider connects: MinIO node 1's published API, or the external endpoint. */
+function s3Connection(
+  config: StackConfig,
+  secrets: StackSecrets,
+  minioRootPassword: pulumi.Output<string>,
+): { server: string; ssl: boolean; user: pulumi.Input<string>; password: pulumi.Input<string> } {
+  if (config.s3Backend === "minio") {
+    return {
+      server: `${config.bindAddress}:9000`,
+      ssl: false,
+      user: ADMIN_USER,
+      password: minioRootPassword,
+    };
+  }
+  const endpoint = new URL(config.s3Endpoint ?? "");
+  const ssl = endpoint.protocol === "https:";
+  return {
+    server: `${endpoint.hostname}:${endpoint.port || (ssl ? "443" : "80")}`,
+    ssl,
+    user: pulumi.secret(secrets.s3AccessKey ?? ""),
+    password: pulumi.secret(secrets.s3SecretKey ?? ""),
   };
 }

@@ -1,6 +1,13 @@
 import { parse, stringify } from "yaml";
 import type { StackConfig } from "../config.ts";
 import { InfraPlanError } from "../errors.ts";
+import {
+  rabbitmqClusterLayout,
+  rabbitmqDefinitions,
+  rabbitmqHostname,
+  rabbitmqNodeFiles,
+  STANDARD_PORTS,
+} from "./rabbitmq-cluster.ts";
 
 // Pure description of the containers of one environment: images (pinned, never :latest), ports
 // (published on the stack's bind address only), health checks, non-secret environment and files.
@@ -30,17 +37,30 @@ export interface FilePlan {
   readonly content: string;
 }
 
+/** Secrets a container file may carry (keys of the stack's credentials). */
+export type ContainerSecret =
+  "rabbitmqProvisionerPassword" | "rabbitmqErlangCookie" | "minioRootPassword" | "grafanaAdminPassword";
+
 /** A file whose content is a credential: the component fills it from a secret output. */
 export interface SecretFilePlan {
   readonly file: string;
-  readonly secret: "rabbitmqAdminPassword" | "minioRootPassword" | "grafanaAdminPassword";
+  readonly secret: ContainerSecret;
   /** Renders the file around the secret value. */
   readonly render: (secret: string) => string;
+  /** Numeric owner and mode, for files a service refuses to read otherwise (the Erlang cookie). */
+  readonly owner?: string;
+  readonly permissions?: string;
 }
 
 export interface ContainerPlan {
   readonly role: ServiceRole;
+  /** Container name, unique on the Docker host: `aios-<environment>-<role>[-<n>]`. */
   readonly name: string;
+  /**
+   * Hostname and network alias, fixed so a replaced container comes back as the same node
+   * (RabbitMQ names its node and data directory after it; distributed MinIO lists its peers by it).
+   */
+  readonly hostname: string;
   readonly image: string;
   readonly ports: readonly PortPlan[];
   readonly command?: readonly string[];
@@ -57,14 +77,64 @@ export interface ContainerPlanInputs {
   readonly localPrometheusConfig: string;
   /** observability/prometheus/alerts.yml, uploaded unchanged (one source of alert rules). */
   readonly alertRules: string;
-  /** Grafana provisioning and dashboard files (see observability/grafana.ts). */
-  readonly grafanaFiles: readonly FilePlan[];
   /** From the storage plan: MinIO aborts multipart uploads older than this (e.g. `24h`). */
   readonly staleUploadsExpiry: string | undefined;
 }
 
 export const containerName = (config: StackConfig, role: ServiceRole | "agents") =>
   `aios-${config.environment}-${role}`;
+
+/** Name of node `index` (0-based) of a role that may run several: `aios-dev-rabbitmq-1`. */
+export const nodeContainerName = (config: StackConfig, role: "rabbitmq" | "minio", index: number) =>
+  `${containerName(config, role)}-${index + 1}`;
+
+const MINIO_HOST_PREFIX = "aios-minio-";
+export const minioHostname = (index: number) => `${MINIO_HOST_PREFIX}${index + 1}`;
+
+/** Where the Erlang cookie goes: RabbitMQ (server and CLI tools) reads $HOME/.erlang.cookie. */
+export const ERLANG_COOKIE_FILE = "/var/lib/rabbitmq/.erlang.cookie";
+/** The uid/gid of the `rabbitmq` user in the official image; it refuses a cookie it does not own. */
+const RABBITMQ_UID = "999";
+
+/** Published port of node `index`: node 1 on the standard port, node n on standard + (n-1)·step. */
+const nodePort = (standard: number, index: number, step = 1) => standard + index * step;
+
+/** Prometheus' storage and evaluation settings, from stack config. */
+export interface PrometheusSettings {
+  readonly retentionTime: string;
+  readonly retentionSize: string | undefined;
+  readonly scrapeInterval: string;
+  readonly evaluationInterval: string;
+}
+
+export const prometheusSettings = (config: StackConfig): PrometheusSettings => ({
+  retentionTime: config.prometheusRetentionTime,
+  retentionSize: config.prometheusRetentionSize,
+  scrapeInterval: config.prometheusScrapeInterval,
+  evaluationInterval: config.prometheusEvaluationInterval,
+});
+
+/** The Prometheus server's command line for these settings. */
+export function prometheusCommand(settings: PrometheusSettings): string[] {
+  return [
+    "--config.file=/etc/prometheus/prometheus.yml",
+    "--storage.tsdb.path=/prometheus",
+    `--storage.tsdb.retention.time=${settings.retentionTime}`,
+    ...(settings.retentionSize === undefined
+      ? []
+      : [`--storage.tsdb.retention.size=${settings.retentionSize}`]),
+    "--web.enable-lifecycle",
+  ];
+}
+
+/**
+ * MinIO's command: one node serves /data; several form one erasure-coded deployment over
+ * `http://aios-minio-{1...N}/data` (MinIO's own expansion syntax, the same on every node).
+ */
+export function minioCommand(nodes: number): string[] {
+  const volumes = nodes === 1 ? "/data" : `http://${MINIO_HOST_PREFIX}{1...${nodes}}/data`;
+  return ["server", volumes, "--console-address", ":9001"];
+}
 
 export function containerPlans(inputs: ContainerPlanInputs): ContainerPlan[] {
   const { config } = inputs;
@@ -73,75 +143,93 @@ export function containerPlans(inputs: ContainerPlanInputs): ContainerPlan[] {
     external,
     ip: config.bindAddress,
   });
-  const name = (role: ServiceRole) => containerName(config, role);
-  const volume = (role: ServiceRole, path: string) => ({ name: `${name(role)}-data`, path });
-  return [
-    {
+  const volume = (name: string, path: string) => ({ name: `${name}-data`, path });
+  const layout = rabbitmqClusterLayout(config);
+
+  const brokers = layout.nodes.map((_, index): ContainerPlan => {
+    const name = nodeContainerName(config, "rabbitmq", index);
+    const files = rabbitmqNodeFiles(layout, index);
+    return {
       role: "rabbitmq",
-      name: name("rabbitmq"),
+      name,
+      hostname: rabbitmqHostname(index),
       image: IMAGES.rabbitmq,
-      ports: [on(5672), on(15672), on(15692)],
+      // The management UI of every node is reachable: node n on 15672 + n - 1 (AMQP and
+      // Prometheus likewise), inside the network every node uses the standard ports.
+      ports: [
+        on(STANDARD_PORTS.amqp, nodePort(STANDARD_PORTS.amqp, index)),
+        on(STANDARD_PORTS.management, nodePort(STANDARD_PORTS.management, index)),
+        on(STANDARD_PORTS.prometheus, nodePort(STANDARD_PORTS.prometheus, index)),
+      ],
       envs: [],
       healthcheck: ["CMD", "rabbitmq-diagnostics", "-q", "check_port_connectivity"],
-      volume: volume("rabbitmq", "/var/lib/rabbitmq"),
+      volume: volume(name, "/var/lib/rabbitmq"),
       files: [
-        // Explicit, so the plugins do not depend on what the image enables by default.
-        { file: "/etc/rabbitmq/enabled_plugins", content: "[rabbitmq_management,rabbitmq_prometheus].\n" },
-        {
-          file: "/etc/rabbitmq/conf.d/20-aios.conf",
-          content: [
-            "# Written by infra (Pulumi). Per-object metrics come from /metrics/per-object, so the",
-            "# default /metrics endpoint stays aggregated and cheap.",
-            "prometheus.return_per_object_metrics = false",
-            "# The default guest user is not created: the admin below replaces it.",
-            "",
-          ].join("\n"),
-        },
+        { file: "/etc/rabbitmq/enabled_plugins", content: files.enabled_plugins },
+        { file: "/etc/rabbitmq/rabbitmq.conf", content: files["rabbitmq.conf"] },
       ],
       secretFiles: [
         {
-          file: "/etc/rabbitmq/conf.d/30-aios-admin.conf",
-          secret: "rabbitmqAdminPassword",
-          // Only used when the node starts on an empty data volume (first boot).
-          render: (password) => `default_user = ${ADMIN_USER}\ndefault_pass = ${password}\n`,
+          file: layout.definitionsPath,
+          secret: "rabbitmqProvisionerPassword",
+          render: (password) => rabbitmqDefinitions(password),
+        },
+        {
+          file: ERLANG_COOKIE_FILE,
+          secret: "rabbitmqErlangCookie",
+          render: (cookie) => cookie,
+          owner: RABBITMQ_UID,
+          permissions: "0400",
         },
       ],
-    },
-    {
-      role: "minio",
-      name: name("minio"),
-      image: IMAGES.minio,
-      ports: [on(9000), on(9001)],
-      command: ["server", "/data", "--console-address", ":9001"],
-      envs: [
-        // Prometheus scrapes MinIO over the private container network; the port is published on
-        // the bind address only.
-        "MINIO_PROMETHEUS_AUTH_TYPE=public",
-        ...(inputs.staleUploadsExpiry === undefined
-          ? []
-          : [`MINIO_API_STALE_UPLOADS_EXPIRY=${inputs.staleUploadsExpiry}`]),
-      ],
-      healthcheck: ["CMD", "mc", "ready", "local"],
-      volume: volume("minio", "/data"),
-      files: [{ file: "/run/secrets/access_key", content: ADMIN_USER }],
-      // The image sets MINIO_ROOT_USER_FILE=access_key and MINIO_ROOT_PASSWORD_FILE=secret_key:
-      // MinIO reads its root credentials from /run/secrets/<name>.
-      secretFiles: [{ file: "/run/secrets/secret_key", secret: "minioRootPassword", render: (s) => s }],
-    },
+    };
+  });
+
+  const storage =
+    config.s3Backend === "external"
+      ? []
+      : Array.from({ length: config.minioNodes }, (_, index): ContainerPlan => {
+          const name = nodeContainerName(config, "minio", index);
+          return {
+            role: "minio",
+            name,
+            hostname: minioHostname(index),
+            image: IMAGES.minio,
+            // Node n: API on 9000 + 10(n-1), console on 9001 + 10(n-1).
+            ports: [on(9000, nodePort(9000, index, 10)), on(9001, nodePort(9001, index, 10))],
+            command: minioCommand(config.minioNodes),
+            envs: [
+              // Prometheus scrapes MinIO over the private container network; the port is published on
+              // the bind address only.
+              "MINIO_PROMETHEUS_AUTH_TYPE=public",
+              ...(inputs.staleUploadsExpiry === undefined
+                ? []
+                : [`MINIO_API_STALE_UPLOADS_EXPIRY=${inputs.staleUploadsExpiry}`]),
+            ],
+            healthcheck: ["CMD", "mc", "ready", "local"],
+            volume: volume(name, "/data"),
+            files: [{ file: "/run/secrets/access_key", content: ADMIN_USER }],
+            // The image sets MINIO_ROOT_USER_FILE=access_key and MINIO_ROOT_PASSWORD_FILE=secret_key:
+            // MinIO reads its root credentials from /run/secrets/<name>; every node has the same.
+            secretFiles: [{ file: "/run/secrets/secret_key", secret: "minioRootPassword", render: (s) => s }],
+          };
+        });
+
+  const prometheusName = containerName(config, "prometheus");
+  const grafanaName = containerName(config, "grafana");
+  return [
+    ...brokers,
+    ...storage,
     {
       role: "prometheus",
-      name: name("prometheus"),
+      name: prometheusName,
+      hostname: prometheusName,
       image: IMAGES.prometheus,
       ports: [on(9090)],
-      command: [
-        "--config.file=/etc/prometheus/prometheus.yml",
-        "--storage.tsdb.path=/prometheus",
-        "--storage.tsdb.retention.time=15d",
-        "--web.enable-lifecycle",
-      ],
+      command: prometheusCommand(prometheusSettings(config)),
       envs: [],
       healthcheck: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1:9090/-/ready"],
-      volume: volume("prometheus", "/prometheus"),
+      volume: volume(prometheusName, "/prometheus"),
       files: [
         {
           file: "/etc/prometheus/prometheus.yml",
@@ -153,9 +241,13 @@ export function containerPlans(inputs: ContainerPlanInputs): ContainerPlan[] {
     },
     {
       role: "grafana",
-      name: name("grafana"),
+      name: grafanaName,
+      hostname: grafanaName,
       image: IMAGES.grafana,
       ports: [on(3000)],
+      // The folder, data source and dashboards are declared through the Grafana provider
+      // (observability/component.ts), not provisioned from files: an edit updates a dashboard in
+      // place and a removed one is deleted.
       envs: [
         `GF_SECURITY_ADMIN_USER=${ADMIN_USER}`,
         "GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana-admin-password",
@@ -164,8 +256,8 @@ export function containerPlans(inputs: ContainerPlanInputs): ContainerPlan[] {
         "GF_ANALYTICS_REPORTING_ENABLED=false",
       ],
       healthcheck: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1:3000/api/health"],
-      volume: volume("grafana", "/var/lib/grafana"),
-      files: [...inputs.grafanaFiles],
+      volume: volume(grafanaName, "/var/lib/grafana"),
+      files: [],
       secretFiles: [
         { file: "/run/secrets/grafana-admin-password", secret: "grafanaAdminPassword", render: (s) => s },
       ],
@@ -192,10 +284,12 @@ export function containerPrometheusConfig(localConfig: string, config: StackConf
   if (!Array.isArray(document.scrape_configs)) {
     throw new InfraPlanError("observability/prometheus/prometheus.yml: no scrape_configs list");
   }
-  // Local port → the container that serves it on the container network.
-  const localPorts: Record<string, string> = {
-    "9090": "127.0.0.1:9090", // Prometheus scrapes itself inside its own container.
-    "15692": `${containerName(config, "rabbitmq")}:15692`,
+  // Local port → the containers that serve it on the container network (every broker node).
+  const localPorts: Record<string, string[]> = {
+    "9090": ["127.0.0.1:9090"], // Prometheus scrapes itself inside its own container.
+    "15692": rabbitmqClusterLayout(config).nodes.map(
+      (_, index) => `${rabbitmqHostname(index)}:${STANDARD_PORTS.prometheus}`,
+    ),
   };
   const scrapeConfigs = document.scrape_configs.map((job): ScrapeConfig => {
     if (job.file_sd_configs) {
@@ -217,7 +311,7 @@ export function containerPrometheusConfig(localConfig: string, config: StackConf
       ...job,
       static_configs: (job.static_configs ?? []).map((group) => ({
         ...group,
-        targets: group.targets.map((target) => {
+        targets: group.targets.flatMap((target) => {
           const port = /^(?:127\.0\.0\.1|localhost):(\d+)$/.exec(target)?.[1];
           const mapped = port === undefined ? undefined : localPorts[port];
           if (mapped === undefined) {
@@ -230,19 +324,33 @@ export function containerPrometheusConfig(localConfig: string, config: StackConf
       })),
     };
   });
-  scrapeConfigs.push({
-    job_name: "minio",
-    metrics_path: "/minio/v2/metrics/cluster",
-    static_configs: [{ targets: [`${containerName(config, "minio")}:9000`] }],
-  });
-  scrapeConfigs.push({
-    job_name: "minio-buckets",
-    metrics_path: "/minio/v2/metrics/bucket",
-    static_configs: [{ targets: [`${containerName(config, "minio")}:9000`] }],
-  });
+  if (config.s3Backend === "minio") {
+    // Cluster and bucket metrics describe the whole deployment whichever node answers; one
+    // target keeps the series single (a down node 1 leaves a gap, which the alerts notice).
+    const target = `${minioHostname(0)}:9000`;
+    scrapeConfigs.push(
+      {
+        job_name: "minio",
+        metrics_path: "/minio/v2/metrics/cluster",
+        static_configs: [{ targets: [target] }],
+      },
+      {
+        job_name: "minio-buckets",
+        metrics_path: "/minio/v2/metrics/bucket",
+        static_configs: [{ targets: [target] }],
+      },
+    );
+  }
+  const settings = prometheusSettings(config);
+  const global = (document.global ?? {}) as Record<string, unknown>;
   return `# Generated by infra from observability/prometheus/prometheus.yml; do not edit in the container.\n${stringify(
     {
       ...document,
+      global: {
+        ...global,
+        scrape_interval: settings.scrapeInterval,
+        evaluation_interval: settings.evaluationInterval,
+      },
       scrape_configs: scrapeConfigs,
     },
   )}`;

@@ -10,6 +10,16 @@ export interface MessagingTopologyArgs {
   readonly options?: MessagingPlanOptions;
   /** Also create a user that may declare the whole topology (dev: the example agents). */
   readonly topologyOwner?: string;
+  /**
+   * The user the provider logs in as (created by the broker's boot-time definitions): it gets
+   * full rights on the AIOS vhost, which it declares queues and bindings in.
+   */
+  readonly provisionerUser?: string;
+  /**
+   * The operators' administrator: a `User` managed here, so a new password (stack secret) is
+   * applied to the running broker in place on the next `pulumi up`.
+   */
+  readonly administrator?: { readonly name: string; readonly password: pulumi.Input<string> };
 }
 
 /**
@@ -100,6 +110,31 @@ export class MessagingTopology extends pulumi.ComponentResource {
             definition: { ...policy.definition },
           },
         },
+        child,
+      );
+    }
+
+    const fullRights = { configure: ".*", write: ".*", read: ".*" };
+    if (args.provisionerUser !== undefined) {
+      new rabbitmq.Permissions(
+        `${name}-${args.provisionerUser}-permissions`,
+        { user: args.provisionerUser, vhost: vhost.name, permissions: fullRights },
+        child,
+      );
+    }
+    if (args.administrator !== undefined) {
+      const admin = new rabbitmq.User(
+        `${name}-${args.administrator.name}`,
+        {
+          name: args.administrator.name,
+          password: pulumi.secret(args.administrator.password),
+          tags: ["administrator"],
+        },
+        child,
+      );
+      new rabbitmq.Permissions(
+        `${name}-${args.administrator.name}-permissions`,
+        { user: admin.name, vhost: vhost.name, permissions: fullRights },
         child,
       );
     }

@@ -7,6 +7,11 @@ import { storageToResources } from "./plan.ts";
 export interface StorageBucketsArgs {
   readonly spec: StorageSpec;
   readonly provider: minio.Provider;
+  /**
+   * Declare one IAM user and policy per agent. MinIO's admin API only: an external S3 server
+   * (Ceph RGW, AWS) manages its users its own way, so the stack creates buckets there and no users.
+   */
+  readonly agentUsers?: boolean;
 }
 
 /**
@@ -59,7 +64,7 @@ export class StorageBuckets extends pulumi.ComponentResource {
     });
 
     const credentials: Record<string, { accessKey: string; secretKey: pulumi.Output<string> }> = {};
-    for (const agent of plan.users) {
+    for (const agent of args.agentUsers === false ? [] : plan.users) {
       const secret = new random.RandomPassword(
         `${name}-${agent.username}-secret`,
         { length: 40, special: false },

@@ -8,10 +8,22 @@ import * as pulumi from "@pulumi/pulumi";
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
+/** Resource options the program set, as the engine receives them. */
+export interface RegisteredOptions {
+  /** The parent's URN; empty for the stack itself. */
+  readonly parent: string;
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly deleteBeforeReplace: boolean;
+  /** URNs of explicit and implicit (input) dependencies. */
+  readonly dependencies: readonly string[];
+}
+
 export interface Registration {
   readonly type: string;
   readonly name: string;
   readonly custom: boolean;
+  readonly options: RegisteredOptions;
   /** Inputs as serialized for the engine: secret values are `{ [sig]: secret, value }`. */
   readonly inputs: Record<string, unknown>;
 }
@@ -57,17 +69,40 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
   return state;
 }
 
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getDependenciesList(): string[];
+}
+type RegisterResource = (req: RegisterResourceRequest, callback: (...args: unknown[]) => void) => unknown;
+
 export class RecordingMocks {
   readonly registrations: Registration[] = [];
+  // The mocks' newResource sees no resource options; the monitor's request carries them.
+  private readonly pendingOptions = new Map<string, RegisteredOptions>();
 
   async install(stack: string, preview = false): Promise<void> {
     await pulumi.runtime.setMocks(
       {
         newResource: (args) => {
+          const key = `${args.type}::${args.name}`;
+          const options = this.pendingOptions.get(key) ?? {
+            parent: "",
+            protect: false,
+            retainOnDelete: false,
+            deleteBeforeReplace: false,
+            dependencies: [],
+          };
+          this.pendingOptions.delete(key);
           this.registrations.push({
             type: args.type,
             name: args.name,
             custom: args.custom ?? true,
+            options,
             inputs: args.inputs,
           });
           return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
@@ -78,6 +113,18 @@ export class RecordingMocks {
       stack,
       preview,
     );
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: RegisterResource };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+      this.pendingOptions.set(`${req.getType()}::${req.getName()}`, {
+        parent: req.getParent(),
+        protect: req.getProtect() ?? false,
+        retainOnDelete: req.getRetainondelete() ?? false,
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        dependencies: req.getDependenciesList(),
+      });
+      return register(req, callback);
+    };
   }
 
   reset(): void {

@@ -1,4 +1,4 @@
-import { TYPES, envName, type ResourceRule } from "./types.ts";
+import { TYPES, configWithDefaults, envName, type ResourceRule } from "./types.ts";
 
 // Names that carry a credential. `*_FILE` / `*__FILE` variants point at a file and are fine.
 const CREDENTIAL_NAME =
@@ -30,6 +30,74 @@ export const noCredentialsInEnv: ResourceRule = {
           `container '${args.props.name}' sets ${name} to a URL with a password; upload it as a file from a secret`,
         );
       }
+    }
+  },
+};
+
+const defaultCredentialsSchema = {
+  properties: {
+    // The well-known defaults of the images and tools this platform runs.
+    defaults: { type: "array", items: { type: "string" }, default: ["guest", "minioadmin", "admin"] },
+  },
+} as const;
+
+// Input names (at any depth) that carry a user name, password or key.
+const CREDENTIAL_KEY = /(user(name)?|pass(word)?|secret|access_?key|secret_?key|auth|credential|token)$/i;
+
+/** Where in `value` a default credential sits, as JSON-ish paths with what was found. */
+function findDefaults(value: unknown, defaults: readonly string[], path: string, found: string[]): void {
+  const isDefault = (text: string) => defaults.includes(text.trim().toLowerCase());
+  if (typeof value === "string") {
+    const key = path.split(/[.[]/).at(-1)?.replace(/]$/, "") ?? "";
+    if (CREDENTIAL_KEY.test(key) && isDefault(value)) found.push(`${path} is '${value}'`);
+    // user:password pairs: URLs (amqp://guest:guest@…), basic-auth strings (admin:admin).
+    for (const match of value.matchAll(/(?:^|\/\/)([^\s:/@]+):([^\s/@]+)(?:@|$)/g)) {
+      if (isDefault(match[1] ?? "") || isDefault(match[2] ?? ""))
+        found.push(`${path} carries '${match[1]}:…'`);
+    }
+    // KEY=value environment entries and `key = value` config lines (rabbitmq.conf default_user).
+    for (const line of value.split("\n")) {
+      const entry = /^\s*([A-Za-z0-9_.]+)\s*[=:]\s*(\S+)\s*$/.exec(line);
+      if (entry && /user|pass|secret|key/i.test(entry[1] ?? "") && isDefault(entry[2] ?? "")) {
+        found.push(`${path} sets ${entry[1]} to '${entry[2]}'`);
+      }
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => findDefaults(item, defaults, `${path}[${i}]`, found));
+    return;
+  }
+  if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value))
+      findDefaults(item, defaults, path === "" ? key : `${path}.${key}`, found);
+  }
+}
+
+/**
+ * No resource uses a well-known default credential (guest, minioadmin, admin) as a user name or
+ * password, in any input: anyone who knows the image knows it. The policy engine sees secrets in
+ * clear, so secret inputs are checked too.
+ */
+export const noDefaultCredentials: ResourceRule = {
+  name: "no-default-credentials",
+  description:
+    "No input sets a well-known default credential (guest, minioadmin, admin) as a user or password.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { ...defaultCredentialsSchema.properties } },
+  validateResource: (args, reportViolation) => {
+    const { defaults } = configWithDefaults<{ defaults: string[] }>(args, defaultCredentialsSchema);
+    const found: string[] = [];
+    findDefaults(
+      args.props,
+      defaults.map((d) => d.toLowerCase()),
+      "",
+      found,
+    );
+    for (const where of [...new Set(found)]) {
+      reportViolation(
+        `${args.type} '${args.name}': ${where} (a well-known default credential); use a generated or stack secret`,
+      );
     }
   },
 };

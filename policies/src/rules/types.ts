@@ -18,6 +18,7 @@ export const TYPES = {
   queue: "rabbitmq:index/queue:Queue",
   user: "rabbitmq:index/user:User",
   permissions: "rabbitmq:index/permissions:Permissions",
+  volume: "docker:index/volume:Volume",
   bucket: "minio:index/s3Bucket:S3Bucket",
   bucketVersioning: "minio:index/s3BucketVersioning:S3BucketVersioning",
   bucketPolicy: "minio:index/s3BucketPolicy:S3BucketPolicy",

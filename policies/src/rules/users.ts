@@ -2,8 +2,9 @@ import { TYPES, configWithDefaults, type ResourceRule } from "./types.ts";
 
 const schema = {
   properties: {
-    // The platform's own administrator (RabbitMQ's default_user, created by the container).
-    administrators: { type: "array", items: { type: "string" }, default: ["aios-admin"] },
+    // The platform's own administrators: the operators' admin and the user the Pulumi provider
+    // logs in as (created by the broker's boot-time definitions).
+    administrators: { type: "array", items: { type: "string" }, default: ["aios-admin", "aios-provisioner"] },
   },
 } as const;
 

@@ -33,6 +33,10 @@ export interface ConnectionEvents {
   blocked: [reason: string];
   unblocked: [];
   error: [error: Error];
+  /** close() was called: nothing will connect again. */
+  closed: [];
+  /** connect() gave up (ConnectionError/AuthenticationError); nothing reconnects until connect() is called again. */
+  failed: [error: Error];
 }
 
 type ConnectListener = (connection: ChannelModel) => Promise<void> | void;
@@ -47,9 +51,11 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   readonly #options: ConnectionManagerOptions;
   readonly #logger: Logger;
   readonly #listeners = new Set<ConnectListener>();
+  readonly #giveUpListeners = new Set<(error: Error) => void>();
   #connection: ChannelModel | undefined;
   #connecting: Promise<ChannelModel> | undefined;
   #closing = false;
+  #failure: Error | undefined;
   #blocked = false;
   #unblockWaiters: (() => void)[] = [];
   #connectWaiters: (() => void)[] = [];
@@ -69,6 +75,29 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     return this.#connection !== undefined;
   }
 
+  /**
+   * The live connection, or undefined between connections. Work bound to one connection (a
+   * consumer's resubscribe, a channel's reopening) compares against it: amqplib closes a
+   * connection's channels before the connection itself reports closed, so `connected` can
+   * still be true while a channel of a dying connection closes.
+   */
+  get current(): ChannelModel | undefined {
+    return this.#connection;
+  }
+
+  /** true once close() was called: publishing fails at once with ConnectionClosedError. */
+  get closed(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * Why the last connect() gave up, while nothing is connected or trying to connect; undefined
+   * otherwise. Publishers fail at once instead of waiting for a connection nobody makes.
+   */
+  get connectFailure(): Error | undefined {
+    return this.#connection || this.#connecting ? undefined : this.#failure;
+  }
+
   get blocked(): boolean {
     return this.#blocked;
   }
@@ -81,11 +110,20 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   /** Connects (once); later calls return the same connection. */
   async connect(): Promise<ChannelModel> {
     if (this.#connection) return this.#connection;
-    this.#connecting ??= this.#connectWithRetries(this.#options.reconnect?.initialAttempts ?? 5).finally(
-      () => {
+    if (this.#closing) throw new ConnectionError("the connection manager is closed");
+    this.#failure = undefined;
+    this.#connecting ??= this.#connectWithRetries(this.#options.reconnect?.initialAttempts ?? 5)
+      .catch((error: unknown) => {
+        this.#failure = error as Error;
+        throw error;
+      })
+      .finally(() => {
         this.#connecting = undefined;
-      },
-    );
+        if (this.#failure && !this.#connection && !this.#closing) {
+          this.emit("failed", this.#failure);
+          this.#gaveUp(this.#failure);
+        }
+      });
     return this.#connecting;
   }
 
@@ -97,6 +135,27 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     this.#listeners.add(listener);
     if (this.#connection) void this.#runListener(listener, this.#connection);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Runs `listener` when nothing will connect without the caller acting: close() was called, or
+   * connect() gave up. Publishers use it to fail waiting messages at once. A Set, not an event:
+   * any number of publishers may share one manager without tripping Node's listener warning.
+   * Returns a function that removes it.
+   */
+  onGiveUp(listener: (error: Error) => void): () => void {
+    this.#giveUpListeners.add(listener);
+    return () => this.#giveUpListeners.delete(listener);
+  }
+
+  #gaveUp(error: Error): void {
+    for (const listener of [...this.#giveUpListeners]) {
+      try {
+        listener(error);
+      } catch (failure) {
+        this.emit("error", failure as Error);
+      }
+    }
   }
 
   /** Resolves when connected (and not blocked by the broker's flow control). */
@@ -140,6 +199,8 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   async close(): Promise<void> {
     this.#closing = true;
     this.#closed.abort(new ConnectionError("the connection manager is closed"));
+    this.emit("closed");
+    this.#gaveUp(new ConnectionError("the connection manager is closed"));
     for (const wake of this.#connectWaiters.splice(0)) wake();
     for (const wake of this.#unblockWaiters.splice(0)) wake();
     const connection = this.#connection;

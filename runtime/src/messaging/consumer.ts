@@ -5,7 +5,7 @@ import { applyTopology, type WorkQueuePlan } from "../topology/index.ts";
 import { backoffDelay, sleep } from "../backoff.ts";
 import { AckBatcher } from "./ack-batcher.ts";
 import type { ConnectionManager } from "./connection-manager.ts";
-import { decodeEnvelope, type Envelope } from "./envelope.ts";
+import { decodeMessage, type Envelope } from "./envelope.ts";
 import { NonRetryableError } from "./errors.ts";
 import { attemptsOf, type DeadLetterReason, failureHeaders, republishProperties } from "./failure-headers.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
@@ -70,9 +70,12 @@ export class Consumer<T = unknown> {
   /** The acks of #channel, coalesced per event-loop turn. */
   #acks: AckBatcher<ConsumeMessage> | undefined;
   #publishChannel: ConfirmChannel | undefined;
+  /** The connection #channel and #publishChannel belong to. */
+  #subscribedOn: ChannelModel | undefined;
   #consumerTag: string | undefined;
   #stopping = false;
-  #resubscribing = false;
+  /** The connection a resubscribe loop runs for; one loop per connection at most. */
+  #resubscribing: ChannelModel | undefined;
   #unsubscribe: (() => void) | undefined;
   #slots: number;
   readonly #slotWaiters: (() => void)[] = [];
@@ -149,8 +152,12 @@ export class Consumer<T = unknown> {
 
   async #subscribe(connection: ChannelModel): Promise<void> {
     if (this.#stopping) return;
-    // Channels of an earlier subscription on this connection are replaced, not leaked.
-    await this.#publishChannel?.close().catch(() => {});
+    // A subscription for a connection that is already gone: the newer connection's own
+    // onConnected call subscribes there; touching anything here would close its channels.
+    if (this.#options.connection.current !== connection) return;
+    // Channels of an earlier subscription on this connection are replaced, not leaked; those of
+    // an earlier connection died with it.
+    if (this.#subscribedOn === connection) await this.#publishChannel?.close().catch(() => {});
     const channel = await connection.createChannel();
     const publishChannel = await connection.createConfirmChannel();
     for (const c of [channel, publishChannel])
@@ -166,6 +173,7 @@ export class Consumer<T = unknown> {
       this.#channel = channel;
       this.#acks = acks;
       this.#publishChannel = publishChannel;
+      this.#subscribedOn = connection;
       const { consumerTag } = await channel.consume(this.#options.queue.queue, (message) => {
         if (message) {
           acks.delivered(message);
@@ -179,7 +187,7 @@ export class Consumer<T = unknown> {
       });
       this.#consumerTag = consumerTag;
     } catch (error) {
-      this.#channel = undefined;
+      if (this.#channel === channel) this.#channel = undefined;
       await channel.close().catch(() => {});
       await publishChannel.close().catch(() => {});
       throw error;
@@ -188,26 +196,40 @@ export class Consumer<T = unknown> {
       acks.discard();
       if (this.#channel !== channel) return;
       this.#channel = undefined;
-      // After a lost connection the ConnectionManager calls #subscribe again; a channel closed
-      // on a live connection (server error, consumer cancelled) is reopened here.
-      if (!this.#stopping && this.#options.connection.connected) this.#resubscribe(connection);
+      // A channel closed on a live connection (server error, consumer cancelled) is reopened
+      // here; after a lost connection the ConnectionManager calls #subscribe on the next one.
+      // amqplib closes a dying connection's channels before the connection reports closed,
+      // so the loop is bound to this connection and ends as soon as it is no longer current.
+      if (!this.#stopping && this.#options.connection.current === connection) this.#resubscribe(connection);
     });
   }
 
-  /** Retries the subscription with backoff, re-declaring the topology first (the queue may be gone). */
+  /**
+   * Retries the subscription with backoff, re-declaring the topology first (the queue may be
+   * gone), for as long as `connection` is the manager's current connection.
+   */
   #resubscribe(connection: ChannelModel): void {
-    if (this.#resubscribing) return;
-    this.#resubscribing = true;
+    if (this.#resubscribing === connection) return;
+    this.#resubscribing = connection;
+    const gone = new AbortController();
+    const onClose = () => gone.abort();
+    connection.once("close", onClose);
+    const live = () =>
+      !this.#stopping && !gone.signal.aborted && this.#options.connection.current === connection;
     void (async () => {
       try {
-        for (let attempt = 1; !this.#stopping && this.#options.connection.connected; attempt++) {
-          await sleep(backoffDelay(attempt, { initialDelayMs: 100, maxDelayMs: 5000 }));
+        for (let attempt = 1; live(); attempt++) {
+          await sleep(backoffDelay(attempt, { initialDelayMs: 100, maxDelayMs: 5000 }), gone.signal).catch(
+            () => {},
+          );
+          if (!live()) return;
           try {
             const topology = this.#options.connection.topology;
             if (topology) await applyTopology(topology, { connection });
             await this.#subscribe(connection);
             return;
           } catch (error) {
+            if (!live()) return;
             this.#logger.warn(
               { err: (error as Error).message, queue: this.queue, attempt },
               "resubscribe failed; retrying",
@@ -215,7 +237,8 @@ export class Consumer<T = unknown> {
           }
         }
       } finally {
-        this.#resubscribing = false;
+        connection.off("close", onClose);
+        if (this.#resubscribing === connection) this.#resubscribing = undefined;
       }
     })();
   }
@@ -240,7 +263,7 @@ export class Consumer<T = unknown> {
     message: ConsumeMessage,
     signal: AbortSignal,
   ): Promise<void> {
-    const decoded = decodeEnvelope<T>(message.content, this.#options.schema);
+    const decoded = decodeMessage<T>(message.content, message.properties, this.#options.schema);
     if (!decoded.ok) {
       await this.#deadLetter(channel, publishChannel, message, decoded.error, decoded.reason);
       return;

@@ -97,38 +97,134 @@ export class UnroutableError extends MessagingError {
   }
 }
 
-export class ExchangeNotFoundError extends MessagingError {
+/**
+ * The broker refused this message by closing the channel it was sent on (AMQP channel
+ * exception: 403, 404, 406…). The message was not delivered; sending it again as is will be
+ * refused again. `replyCode` and `replyText` are the broker's own.
+ */
+export class PublishRefusedError extends MessagingError {
   readonly exchange: string;
-  constructor(exchange: string, detail: string) {
-    super("MESSAGING_EXCHANGE_NOT_FOUND", `exchange '${exchange}' does not exist: ${detail}`);
+  readonly routingKey: string;
+  /** AMQP reply code of the channel close, e.g. 404 or 406. */
+  readonly replyCode: number;
+  /** The broker's reason, e.g. `NOT_FOUND - no exchange 'x' in vhost 'y'`. */
+  readonly replyText: string;
+  constructor(
+    exchange: string,
+    routingKey: string,
+    replyCode: number,
+    replyText: string,
+    code = "MESSAGING_PUBLISH_REFUSED",
+    message = `the broker refused the message to '${exchange}' with key '${routingKey}' (${replyCode} ${replyText}); it was not delivered`,
+  ) {
+    super(code, message);
     this.exchange = exchange;
+    this.routingKey = routingKey;
+    this.replyCode = replyCode;
+    this.replyText = replyText;
   }
 }
 
-/** The broker user may not publish to this exchange (its write permission does not cover it). */
-export class PublishAccessRefusedError extends MessagingError {
-  readonly exchange: string;
-  constructor(exchange: string, detail: string) {
-    super("MESSAGING_ACCESS_REFUSED", `not allowed to publish to exchange '${exchange}': ${detail}`);
-    this.exchange = exchange;
+/** The broker closed the channel with 404: the exchange does not exist. Not delivered. */
+export class ExchangeNotFoundError extends PublishRefusedError {
+  constructor(exchange: string, detail: string, routingKey = "", replyCode = 404) {
+    super(
+      exchange,
+      routingKey,
+      replyCode,
+      detail,
+      "MESSAGING_EXCHANGE_NOT_FOUND",
+      `exchange '${exchange}' does not exist: ${detail}; the message was not delivered`,
+    );
   }
 }
 
+/** The broker user may not publish to this exchange (its write permission does not cover it). Not delivered. */
+export class PublishAccessRefusedError extends PublishRefusedError {
+  constructor(exchange: string, detail: string, routingKey = "", replyCode = 403) {
+    super(
+      exchange,
+      routingKey,
+      replyCode,
+      detail,
+      "MESSAGING_ACCESS_REFUSED",
+      `not allowed to publish to exchange '${exchange}': ${detail}; the message was not delivered`,
+    );
+  }
+}
+
+/**
+ * A publish option or property the broker would refuse (by closing the channel, failing every
+ * message in flight beside it) was caught before sending. `option` names it. Nothing was sent.
+ */
+export class InvalidPublishOptionError extends MessagingError {
+  readonly option: string;
+  constructor(option: string, problem: string) {
+    super("MESSAGING_INVALID_PUBLISH_OPTION", `${option}: ${problem}; the message was not sent`);
+    this.option = option;
+  }
+}
+
+/**
+ * The message was sent but its fate is unknown: the connection was lost (or closed) before the
+ * broker confirmed it, too often or for good. It may have been delivered: a caller that sends
+ * it again should keep its `messageId` so consumers can drop the duplicate.
+ */
+export class PublishOutcomeUnknownError extends MessagingError {
+  readonly messageId: string;
+  constructor(messageId: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      "MESSAGING_PUBLISH_OUTCOME_UNKNOWN",
+      `message ${messageId}: ${reason}; it may or may not have been delivered (re-send it with the same messageId)`,
+      options,
+    );
+    this.messageId = messageId;
+  }
+}
+
+/** The ConnectionManager was closed; the message was not sent. */
+export class ConnectionClosedError extends MessagingError {
+  constructor(message = "the connection manager is closed; the message was not sent") {
+    super("MESSAGING_CONNECTION_CLOSED", message);
+  }
+}
+
+/**
+ * The broker nacked the message (e.g. a queue with `x-overflow: reject-publish` is full, or a
+ * quorum queue has no leader) every time it was sent within the publisher's `nackRetryMs`.
+ * The last answer was a nack: it was not delivered.
+ */
 export class PublishNackedError extends MessagingError {
-  constructor(exchange: string, routingKey: string) {
+  readonly exchange: string;
+  readonly routingKey: string;
+  /** How many times the broker nacked it. */
+  readonly nacks: number;
+  constructor(exchange: string, routingKey: string, nacks = 1, retriedMs = 0) {
     super(
       "MESSAGING_PUBLISH_NACKED",
-      `the broker refused the message to '${exchange}' with key '${routingKey}' (nack)`,
+      `the broker refused the message to '${exchange}' with key '${routingKey}' (nack` +
+        `${nacks > 1 ? `, ${nacks} times over ${retriedMs} ms` : ""}); it was not delivered`,
     );
+    this.exchange = exchange;
+    this.routingKey = routingKey;
+    this.nacks = nacks;
   }
 }
 
+/**
+ * No confirm within the message's timeout. `sent` says whether it ever left the client: if
+ * it did, it may or may not have been delivered; if not, it was not.
+ */
 export class PublishTimeoutError extends MessagingError {
-  constructor(exchange: string, routingKey: string, timeoutMs: number) {
+  readonly sent: boolean;
+  constructor(exchange: string, routingKey: string, timeoutMs: number, sent = true) {
     super(
       "MESSAGING_PUBLISH_TIMEOUT",
-      `no confirm for the message to '${exchange}' with key '${routingKey}' within ${timeoutMs} ms; it may or may not have been delivered`,
+      sent
+        ? `no confirm for the message to '${exchange}' with key '${routingKey}' within ${timeoutMs} ms; it may or may not have been delivered`
+        : `the message to '${exchange}' with key '${routingKey}' could not be sent within ${timeoutMs} ms (no usable channel); it was not delivered`,
     );
+    this.sent = sent;
   }
 }
 
@@ -147,15 +243,24 @@ export class BufferFullError extends MessagingError {
   }
 }
 
+/** The payload cannot be carried as JSON without losing something; `path` (e.g. `$.a.b[2]`) says where. */
 export class SerializationError extends MessagingError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly path: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; path?: string }) {
     super("MESSAGING_SERIALIZATION_FAILED", message, options);
+    this.path = options?.path;
   }
 }
 
+/** The message is larger than `maxMessageBytes`; found before it was serialized whole, or sent. */
 export class MessageTooLargeError extends MessagingError {
-  constructor(size: number, limit: number) {
-    super("MESSAGING_MESSAGE_TOO_LARGE", `the encoded message is ${size} bytes; the limit is ${limit} bytes`);
+  readonly limit: number;
+  constructor(size: number | string, limit: number) {
+    super(
+      "MESSAGING_MESSAGE_TOO_LARGE",
+      `the encoded message is ${size} bytes; the limit is ${limit} bytes (maxMessageBytes); it was not sent`,
+    );
+    this.limit = limit;
   }
 }
 

@@ -1,19 +1,36 @@
 import type { ChannelModel, ConfirmChannel, Message, Options } from "amqplib";
 import type { z } from "zod";
 import type { ConnectionManager } from "./connection-manager.ts";
-import { ENVELOPE_CONTENT_TYPE, encodeEnvelope } from "./envelope.ts";
+import { backoffDelay } from "../backoff.ts";
+import {
+  BINARY_CONTENT_TYPE,
+  BINARY_HEADERS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  ENVELOPE_CONTENT_TYPE,
+  encodeEnvelope,
+} from "./envelope.ts";
 import {
   BufferFullError,
-  ExchangeNotFoundError,
+  ConnectionClosedError,
+  MessageTooLargeError,
   NotConnectedError,
   PublisherClosedError,
-  PublishAccessRefusedError,
   PublishFailedError,
   PublishNackedError,
+  PublishOutcomeUnknownError,
   PublishTimeoutError,
   UnroutableError,
 } from "./errors.ts";
+import { BoundedLabel } from "../metrics/index.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
+import {
+  checkHeaders,
+  checkPriority,
+  checkProperties,
+  checkShortString,
+  expirationOf,
+} from "./publish-validation.ts";
+import { channelCloseOf, culpritTest, refusalError } from "./publish-refusal.ts";
 
 /**
  * RabbitMQ keeps a message's encoded properties as one Erlang binary; up to 64 bytes it is a
@@ -38,9 +55,23 @@ export interface PublisherOptions {
   readonly maxInFlight?: number;
   /** From publish() to the broker's confirm. Default 30 s. */
   readonly timeoutMs?: number;
-  /** Sends of one message across lost channels before it fails. Default 5. */
+  /**
+   * Connection losses one message may see in flight before it fails with
+   * PublishOutcomeUnknownError. Channels the broker closed because of another message do not
+   * count. Default 5.
+   */
   readonly maxAttempts?: number;
+  /**
+   * Largest message accepted, checked before the payload is serialized whole. Default
+   * DEFAULT_MAX_MESSAGE_BYTES (16 MiB, RabbitMQ 4.x's own default limit).
+   */
   readonly maxMessageBytes?: number;
+  /**
+   * How long nacked messages are sent again on fresh channels (with backoff) before they fail
+   * with PublishNackedError, counted from a message's first nack and bounded by its timeout.
+   * Covers a quorum queue's leader election; 0 fails at the first nack. Default 30,000.
+   */
+  readonly nackRetryMs?: number;
   /** A schema per message type, checked before sending. */
   readonly schemas?: Readonly<Record<string, z.ZodType>>;
   /** false turns metrics off; default: prom-client's global registry. */
@@ -54,9 +85,11 @@ export interface PublishOptions {
   readonly messageId?: string;
   readonly correlationId?: string;
   readonly replyTo?: string;
+  /** 0..255 (checked before sending). */
   readonly priority?: number;
-  /** Per-message TTL. */
+  /** Per-message TTL: a non-negative integer (checked before sending). */
   readonly expirationMs?: number;
+  /** AMQP field values only: strings, finite numbers, booleans, null, Buffers, arrays, plain objects. */
   readonly headers?: Readonly<Record<string, unknown>>;
   /** Default true: survives a broker restart when the queue is durable. */
   readonly persistent?: boolean;
@@ -90,18 +123,63 @@ interface Pending {
   readonly messageId: string;
   readonly deadline: number;
   readonly timeoutMs: number;
+  /** Times sent. */
   attempts: number;
+  /** Connections lost while it was in flight. */
+  losses: number;
+  nacks: number;
+  firstNackAt: number;
+  /** The broker's last answer to it was a nack (so it was not delivered). */
+  lastNacked: boolean;
+  /** In flight when the broker closed a channel without saying which message it refused. */
+  suspect: boolean;
+  /** The channel it is in flight on. */
+  slot: Slot | undefined;
   sentAt: number;
   settled: boolean;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
   resolve(receipt: PublishReceipt): void;
   reject(error: Error): void;
+}
+
+/** One confirm channel and the messages sent on it. */
+interface Slot {
+  readonly channel: ConfirmChannel;
+  readonly connection: ChannelModel;
+  /** What the broker said when it closed the channel (set by its 'error' event, before 'close'). */
+  error: Error | undefined;
+  /** Messages sent on it and not yet settled. */
+  inFlight: number;
+  /** Nacked: no new message goes out on it; closed once what is in flight on it is settled. */
+  retired: boolean;
+  closed: boolean;
 }
 
 /**
  * Confirmed publishing: `await publish()` resolves only when the broker confirmed the message.
  * Always `mandatory`, so an unroutable message is an UnroutableError, not silence. While the
  * connection is down, messages wait in a bounded buffer and are sent after reconnecting;
- * messages in flight when a channel dies are sent again (at-least-once).
+ * messages in flight when a connection dies are sent again (at-least-once, same messageId).
+ *
+ * Faults stay with the message that caused them (docs/messaging.md, "Failure modes"):
+ * - options the broker would refuse (expiration, priority, header types, name lengths) and
+ *   oversized or unserialisable payloads are refused before sending, with a typed error;
+ * - a message the broker refuses by closing the channel fails alone with the broker's reply
+ *   code and text (PublishRefusedError); the others in flight go out again on a fresh channel.
+ *   When the reply text does not say which message it was, the suspects are re-sent one at a
+ *   time, so the culprit is alone in flight when the broker refuses it again;
+ * - nacked messages (a full `reject-publish` queue, a quorum queue without a leader) are sent
+ *   again on a fresh channel, with backoff, for up to `nackRetryMs` before PublishNackedError;
+ * - an error says "may or may not have been delivered" (PublishOutcomeUnknownError,
+ *   PublishTimeoutError with `sent`) whenever that is the truth, never "failed".
+ *
+ * @example
+ * const connection = new ConnectionManager({ urls: process.env.AMQP_URL! });
+ * await connection.connect();
+ * const publisher = new Publisher({ connection, source: "planner" });
+ * const { messageId } = await publisher.publish("aios.tasks", "coder.implement", { task: "fix #9" });
+ * await publisher.close();
  */
 export class Publisher {
   readonly #connection: ConnectionManager;
@@ -111,22 +189,47 @@ export class Publisher {
   #waitingHead = 0;
   readonly #inFlight = new Set<Pending>();
   readonly #returned = new Map<string, string>();
-  #channel: ConfirmChannel | undefined;
-  #channelError: Error | undefined;
+  #slot: Slot | undefined;
+  #openGeneration = 0;
   #draining = false;
   #closed = false;
+  /** Messages re-sent one at a time after an unexplained refusal (see #onChannelClosed). */
+  #suspects = 0;
+  /** Nacked messages waiting for a fresh channel. */
+  #nacked: Pending[] = [];
+  #nackRounds = 0;
+  #reopenTimer: NodeJS.Timeout | undefined;
   readonly #sweeper: NodeJS.Timeout;
   readonly #unsubscribe: () => void;
 
+  /**
+   * @throws InvalidArgumentError never; options are read lazily. A publisher does nothing until
+   * its ConnectionManager connects.
+   */
   constructor(options: PublisherOptions) {
     this.#connection = options.connection;
     this.#options = options;
     this.#metrics = options.metrics === false ? undefined : (options.metrics ?? messagingMetrics());
-    this.#unsubscribe = this.#connection.onConnected((connection) => this.#openChannel(connection));
+    const unsubscribe = this.#connection.onConnected((connection) => this.#openChannel(connection));
+    const stopWatching = this.#connection.onGiveUp(() => this.#failWaiting());
+    this.#unsubscribe = () => {
+      unsubscribe();
+      stopWatching();
+    };
     this.#sweeper = setInterval(() => this.#expire(), 250).unref();
   }
 
-  /** Publishes `data` in an envelope; resolves once the broker confirmed it. */
+  /**
+   * Publishes `data` in an envelope; resolves once the broker confirmed it. A Buffer, typed
+   * array or ArrayBuffer is sent as its bytes (content type application/octet-stream).
+   *
+   * @throws SchemaValidationError, SerializationError, MessageTooLargeError,
+   *   InvalidPublishOptionError before anything is sent;
+   * @throws PublisherClosedError, ConnectionClosedError, NotConnectedError, BufferFullError at once;
+   * @throws UnroutableError, PublishRefusedError (ExchangeNotFoundError,
+   *   PublishAccessRefusedError), PublishNackedError: the broker did not take it;
+   * @throws PublishTimeoutError, PublishOutcomeUnknownError: it may or may not have been delivered.
+   */
   publish<T>(
     exchange: string,
     routingKey: string,
@@ -136,19 +239,25 @@ export class Publisher {
     if (this.#closed) return Promise.reject(new PublisherClosedError());
     let prepared: { body: Buffer; properties: Options.Publish };
     try {
-      prepared = this.#prepare(routingKey, data, options);
+      prepared = this.#prepare(exchange, routingKey, data, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.publishRaw(exchange, routingKey, prepared.body, prepared.properties, options);
+    return new Promise<PublishReceipt>((resolve, reject) => {
+      this.#enqueue(exchange, routingKey, prepared.body, prepared.properties, options, resolve, reject);
+      this.#flush();
+    });
   }
 
-  /** Encodes (and checks) a message: throws SchemaValidationError, SerializationError, MessageTooLargeError. */
+  /** Encodes (and checks) a message: throws SchemaValidationError, SerializationError, MessageTooLargeError, InvalidPublishOptionError. */
   #prepare<T>(
+    exchange: string,
     routingKey: string,
     data: T,
     options: PublishOptions,
   ): { body: Buffer; properties: Options.Publish } {
+    checkShortString("exchange", exchange);
+    checkShortString("routingKey", routingKey);
     const type = options.type ?? routingKey;
     const encoded = encodeEnvelope(data, {
       type,
@@ -162,18 +271,46 @@ export class Publisher {
     const properties: Options.Publish = {
       mandatory: true,
       persistent: options.persistent ?? true,
-      contentType: ENVELOPE_CONTENT_TYPE,
+      contentType: encoded.binary ? BINARY_CONTENT_TYPE : ENVELOPE_CONTENT_TYPE,
       messageId: encoded.envelope.id,
     };
-    if (options.correlationId !== undefined) properties.correlationId = options.correlationId;
-    if (options.replyTo !== undefined) properties.replyTo = options.replyTo;
-    if (options.priority !== undefined) properties.priority = options.priority;
-    if (options.expirationMs !== undefined) properties.expiration = String(options.expirationMs);
-    if (options.headers !== undefined) properties.headers = { ...options.headers };
+    // Each option the broker could refuse is checked here, so a bad one fails alone and at once
+    // instead of closing the channel under every message in flight beside it.
+    if (options.messageId !== undefined) checkShortString("messageId", options.messageId);
+    if (options.correlationId !== undefined) {
+      checkShortString("correlationId", options.correlationId);
+      properties.correlationId = options.correlationId;
+    }
+    if (options.replyTo !== undefined) {
+      checkShortString("replyTo", options.replyTo);
+      properties.replyTo = options.replyTo;
+    }
+    if (options.priority !== undefined) {
+      checkPriority(options.priority);
+      properties.priority = options.priority;
+    }
+    if (options.expirationMs !== undefined) properties.expiration = expirationOf(options.expirationMs);
+    if (options.headers !== undefined) {
+      checkHeaders(options.headers);
+      properties.headers = { ...options.headers };
+    }
+    if (encoded.binary) {
+      const envelope = encoded.envelope;
+      const headers: Record<string, unknown> = (properties.headers ??= {});
+      headers[BINARY_HEADERS.v] = 1;
+      headers[BINARY_HEADERS.type] = envelope.type;
+      headers[BINARY_HEADERS.time] = envelope.time;
+      if (envelope.source !== undefined) headers[BINARY_HEADERS.source] = envelope.source;
+    }
     return { body: encoded.body, properties };
   }
 
-  /** Publishes a body as is (used to replay dead letters with their original properties). */
+  /**
+   * Publishes a body as is (used to replay dead letters with their original properties).
+   *
+   * @throws InvalidPublishOptionError (rejects) when a property is one the broker would refuse;
+   *   otherwise as publish().
+   */
   publishRaw(
     exchange: string,
     routingKey: string,
@@ -181,6 +318,16 @@ export class Publisher {
     properties: Options.Publish,
     options: Pick<PublishOptions, "timeoutMs" | "signal"> = {},
   ): Promise<PublishReceipt> {
+    if (this.#closed) return Promise.reject(new PublisherClosedError());
+    try {
+      checkShortString("exchange", exchange);
+      checkShortString("routingKey", routingKey);
+      checkProperties(properties);
+      const limit = this.#options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+      if (body.length > limit) throw new MessageTooLargeError(body.length, limit);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<PublishReceipt>((resolve, reject) => {
       this.#enqueue(exchange, routingKey, body, properties, options, resolve, reject);
       this.#flush();
@@ -192,13 +339,21 @@ export class Publisher {
    * resolves with their receipts, in order, when the broker confirmed every one, and rejects
    * with the first failure (the others still go out: a sent message cannot be called back).
    * Every message is encoded and checked before any is sent.
+   *
+   * @throws as publish(); a message that fails its checks rejects the call before anything is sent.
    */
   publishMany(messages: Iterable<OutgoingMessage>): Promise<PublishReceipt[]> {
     if (this.#closed) return Promise.reject(new PublisherClosedError());
     const prepared: { message: OutgoingMessage; body: Buffer; properties: Options.Publish }[] = [];
     try {
       for (const message of messages) {
-        prepared.push({ message, ...this.#prepare(message.routingKey, message.data, message.options ?? {}) });
+        const encoded = this.#prepare(
+          message.exchange,
+          message.routingKey,
+          message.data,
+          message.options ?? {},
+        );
+        prepared.push({ message, body: encoded.body, properties: encoded.properties });
       }
     } catch (error) {
       return Promise.reject(error);
@@ -243,8 +398,16 @@ export class Publisher {
     reject: (error: Error) => void,
   ): void {
     if (this.#closed) return reject(new PublisherClosedError());
-    if (options.signal?.aborted) return reject(options.signal.reason as Error);
-    if (this.#options.failFast && !this.#channel) return reject(new NotConnectedError());
+    if (this.#connection.closed) return reject(new ConnectionClosedError());
+    const signal = options.signal;
+    if (signal?.aborted) return reject(signal.reason as Error);
+    if (!this.#slot) {
+      // Nothing would ever send it: fail now rather than at the timeout.
+      const down = this.#unavailable();
+      if (down) return reject(down);
+      // (Between a nack and the fresh channel the connection is up: not a reason to refuse.)
+      if (this.#options.failFast && !this.#reopenTimer) return reject(new NotConnectedError());
+    }
     const capacity = this.#options.bufferSize ?? 10_000;
     if (this.#waiting.length - this.#waitingHead >= capacity) return reject(new BufferFullError(capacity));
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 30_000;
@@ -257,31 +420,109 @@ export class Publisher {
       deadline: Date.now() + timeoutMs,
       timeoutMs,
       attempts: 0,
+      losses: 0,
+      nacks: 0,
+      firstNackAt: 0,
+      lastNacked: false,
+      suspect: false,
+      slot: undefined,
       sentAt: 0,
       settled: false,
+      signal,
+      onAbort: undefined,
       resolve,
       reject,
     };
-    options.signal?.addEventListener("abort", () => this.#settle(pending, options.signal?.reason as Error), {
-      once: true,
-    });
+    if (signal) {
+      // Removed when the message settles (#settle): one shared signal must not collect a
+      // listener, and through it a message body, per message.
+      pending.onAbort = () => this.#settle(pending, signal.reason as Error);
+      signal.addEventListener("abort", pending.onAbort, { once: true });
+    }
     this.#waiting.push(pending);
   }
 
-  /** Waits for what is in flight (up to `timeoutMs`), fails what is still waiting, closes the channel. */
+  /** Why nothing can be sent now and nothing will be without the caller acting, or undefined. */
+  #unavailable(): Error | undefined {
+    if (this.#connection.closed) return new ConnectionClosedError();
+    const failure = this.#connection.connectFailure;
+    if (failure) {
+      return new NotConnectedError(
+        `connect() failed and nothing is reconnecting (${failure.message}); the message was not sent — call connect() again`,
+      );
+    }
+    return undefined;
+  }
+
+  /** The ConnectionManager closed or gave up connecting: fail what waits, each with its truth. */
+  #failWaiting(): void {
+    const down = this.#unavailable();
+    if (!down) return;
+    this.#requeueNacked();
+    for (let i = this.#waitingHead; i < this.#waiting.length; i++) {
+      const pending = this.#waiting[i] as Pending;
+      this.#settle(pending, this.#notSentError(pending, down), "failed");
+    }
+  }
+
+  /** The error for a message that will not be sent again: what became of its earlier sends. */
+  #notSentError(pending: Pending, reason: Error): Error {
+    if (pending.lastNacked) {
+      return new PublishNackedError(
+        pending.exchange,
+        pending.routingKey,
+        pending.nacks,
+        Date.now() - pending.firstNackAt,
+      );
+    }
+    if (pending.attempts > 0) {
+      return new PublishOutcomeUnknownError(
+        pending.messageId,
+        `the connection was lost before the broker confirmed it, and ${reason.message.replace(/; the message was not sent.*$/, "")}`,
+        { cause: reason },
+      );
+    }
+    return reason;
+  }
+
+  /**
+   * Waits for what is in flight (up to `timeoutMs`), fails what is still waiting, closes the channel.
+   * What was still in flight fails with PublishOutcomeUnknownError; what never left, with
+   * PublisherClosedError.
+   */
   async close({ timeoutMs = 5000 }: { timeoutMs?: number } = {}): Promise<void> {
     this.#closed = true;
     this.#unsubscribe();
+    clearTimeout(this.#reopenTimer);
+    this.#reopenTimer = undefined;
+    this.#requeueNacked();
     const deadline = Date.now() + timeoutMs;
-    while ((this.#inFlight.size > 0 || this.#pendingCount() > 0) && Date.now() < deadline && this.#channel) {
+    // Waits while something can still be confirmed: a channel to send on, or messages in flight
+    // (also on a channel retired after a nack).
+    while (
+      (this.#inFlight.size > 0 || this.#pendingCount() > 0) &&
+      Date.now() < deadline &&
+      (this.#slot || this.#inFlight.size > 0)
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    for (const pending of [...this.#inFlight, ...this.#waiting.slice(this.#waitingHead)]) {
-      this.#settle(pending, new PublisherClosedError());
+    for (const pending of [...this.#inFlight]) {
+      this.#settle(
+        pending,
+        new PublishOutcomeUnknownError(
+          pending.messageId,
+          "the publisher closed before the broker confirmed it",
+        ),
+        "failed",
+      );
+    }
+    for (const pending of this.#waiting.slice(this.#waitingHead)) {
+      this.#settle(pending, this.#notSentError(pending, new PublisherClosedError()), "failed");
     }
     clearInterval(this.#sweeper);
-    await this.#channel?.close().catch(() => {});
-    this.#channel = undefined;
+    const slot = this.#slot;
+    this.#slot = undefined;
+    await slot?.channel.close().catch(() => {});
   }
 
   #pendingCount(): number {
@@ -290,10 +531,23 @@ export class Publisher {
 
   async #openChannel(connection: ChannelModel): Promise<void> {
     if (this.#closed) return;
-    const channel = await connection.createConfirmChannel();
-    this.#channelError = undefined;
+    const generation = ++this.#openGeneration;
+    let channel: ConfirmChannel;
+    try {
+      channel = await connection.createConfirmChannel();
+    } catch (error) {
+      // The connection went away meanwhile (closed, or lost: the reconnect opens the next one).
+      if (this.#closed || this.#connection.closed || !this.#connection.connected) return;
+      throw error;
+    }
+    if (generation !== this.#openGeneration || this.#closed) {
+      // A newer open (a reconnect racing a reopen) won; this channel is not needed.
+      await channel.close().catch(() => {});
+      return;
+    }
+    const slot: Slot = { channel, connection, error: undefined, inFlight: 0, retired: false, closed: false };
     channel.on("error", (error: Error) => {
-      this.#channelError = error;
+      slot.error = error;
     });
     channel.on("return", (message: Message) => {
       const id = message.properties.messageId as string | undefined;
@@ -301,57 +555,132 @@ export class Publisher {
       if (id !== undefined) this.#returned.set(id, fields.replyText ?? "NO_ROUTE");
     });
     channel.on("drain", () => {
+      if (this.#slot !== slot) return;
       this.#draining = false;
       this.#flush();
     });
-    channel.on("close", () => this.#onChannelClosed(channel, connection));
-    this.#channel = channel;
+    channel.on("close", () => this.#onChannelClosed(slot));
+    const previous = this.#slot;
+    if (previous && !previous.retired) this.#retire(previous, false);
+    this.#slot = slot;
     this.#draining = false;
+    this.#requeueNacked();
     this.#flush();
   }
 
-  #onChannelClosed(channel: ConfirmChannel, connection: ChannelModel): void {
-    if (this.#channel !== channel) return;
-    this.#channel = undefined;
-    const error = this.#channelError;
-    const missingExchange = error && /NOT_FOUND - no exchange '([^']*)'/.exec(error.message)?.[1];
-    const refusedExchange =
-      error && /ACCESS_REFUSED - (?:\w+ )?access to exchange '([^']*)'/.exec(error.message)?.[1];
-    // Messages not confirmed on the dead channel go out again on the next one, except those
-    // addressed to an exchange that does not exist or that this user may not write to: they fail.
-    const unconfirmed = [...this.#inFlight];
-    this.#inFlight.clear();
-    const retry: Pending[] = [];
+  /**
+   * A channel closed. Its unconfirmed messages are sorted by what the close means:
+   * - the broker refused something sent on it (a channel exception: 403, 404, 406…): the
+   *   messages the reply text points at fail with the broker's reason; if it points at none
+   *   and more than one was in flight, all become suspects and are re-sent one at a time;
+   *   if one alone was in flight, it was the culprit. The rest go out again, unpunished.
+   * - the connection was lost: each may or may not have arrived; it is sent again (same
+   *   messageId) up to `maxAttempts` losses, then fails with PublishOutcomeUnknownError.
+   */
+  #onChannelClosed(slot: Slot): void {
+    if (slot.closed) return;
+    slot.closed = true;
+    const wasCurrent = this.#slot === slot;
+    if (wasCurrent) this.#slot = undefined;
+    const unconfirmed: Pending[] = [];
+    for (const pending of this.#inFlight) if (pending.slot === slot) unconfirmed.push(pending);
     for (const pending of unconfirmed) {
-      if (missingExchange !== undefined && missingExchange === pending.exchange) {
-        this.#settle(pending, new ExchangeNotFoundError(pending.exchange, error?.message ?? ""), "failed");
-      } else if (refusedExchange !== undefined && refusedExchange === pending.exchange) {
-        this.#settle(
-          pending,
-          new PublishAccessRefusedError(pending.exchange, error?.message ?? ""),
-          "failed",
-        );
-      } else if (pending.attempts >= (this.#options.maxAttempts ?? 5)) {
-        this.#settle(
-          pending,
-          new PublishFailedError(
-            `the channel closed ${pending.attempts} times before the broker confirmed the message`,
-            {
-              cause: error,
-            },
-          ),
-          "failed",
-        );
+      this.#inFlight.delete(pending);
+      pending.slot = undefined;
+    }
+    slot.inFlight = 0;
+    const close = channelCloseOf(slot.error);
+    const retry: Pending[] = [];
+    if (close) {
+      const test = culpritTest(close);
+      const culprits = new Set(test ? unconfirmed.filter(test) : []);
+      if (culprits.size === 0 && unconfirmed.length === 1) culprits.add(unconfirmed[0] as Pending);
+      if (culprits.size > 0) {
+        // Metrics outcome "failed": the counter's outcomes are a fixed set (see metrics.ts).
+        for (const pending of unconfirmed) {
+          if (culprits.has(pending)) this.#settle(pending, refusalError(pending, close), "failed");
+          else retry.push(pending);
+        }
       } else {
-        retry.push(pending);
+        // The broker did not say which one: re-sent one at a time, the culprit will be alone
+        // when it is refused again.
+        for (const pending of unconfirmed) {
+          if (!pending.suspect) {
+            pending.suspect = true;
+            this.#suspects++;
+          }
+          retry.push(pending);
+        }
+      }
+    } else {
+      const maxLosses = this.#options.maxAttempts ?? 5;
+      for (const pending of unconfirmed) {
+        pending.losses++;
+        if (this.#connection.closed || this.#closed) {
+          this.#settle(
+            pending,
+            new PublishOutcomeUnknownError(
+              pending.messageId,
+              "the connection was closed before the broker confirmed it",
+              { cause: slot.error },
+            ),
+            "failed",
+          );
+        } else if (pending.losses >= maxLosses) {
+          this.#settle(
+            pending,
+            new PublishOutcomeUnknownError(
+              pending.messageId,
+              `the connection was lost ${pending.losses} times before the broker confirmed it`,
+              { cause: slot.error },
+            ),
+            "failed",
+          );
+        } else {
+          retry.push(pending);
+        }
       }
     }
     this.#waiting.splice(this.#waitingHead, 0, ...retry);
     // A channel the server closed on a live connection (404, 406…) is reopened at once; after a
     // lost connection, the ConnectionManager's onConnected listener does it.
-    if (this.#connection.connected && !this.#closed) {
-      void this.#openChannel(connection).catch(() => {});
+    if (wasCurrent && this.#connection.connected && !this.#closed) {
+      void this.#openChannel(slot.connection).catch(() => {});
+    } else {
+      this.#flush();
     }
+  }
+
+  /**
+   * Stops sending on a channel (it nacked, or a newer one replaced it); closes it once the
+   * messages in flight on it are settled. After a nack, a fresh channel is opened after a
+   * backoff: a quorum queue's channel opened during a leader election keeps nacking, a new one
+   * does not.
+   */
+  #retire(slot: Slot, reopen: boolean): void {
+    slot.retired = true;
+    if (this.#slot === slot) this.#slot = undefined;
+    if (slot.inFlight === 0 && !slot.closed) void slot.channel.close().catch(() => {});
+    if (!reopen || this.#reopenTimer) return;
+    const delay = 10 + backoffDelay(++this.#nackRounds, { initialDelayMs: 100, maxDelayMs: 2000 });
+    this.#reopenTimer = setTimeout(() => {
+      this.#reopenTimer = undefined;
+      if (this.#closed) return;
+      this.#requeueNacked();
+      if (!this.#slot && this.#connection.connected) {
+        void this.#openChannel(slot.connection).catch(() => {});
+      } else {
+        this.#flush();
+      }
+    }, delay);
+  }
+
+  /** Puts nacked messages back at the front of the queue, for the next (fresh) channel. */
+  #requeueNacked(): void {
+    if (this.#nacked.length === 0) return;
+    const again = this.#nacked.filter((pending) => !pending.settled);
+    this.#nacked = [];
+    this.#waiting.splice(this.#waitingHead, 0, ...again);
   }
 
   #flush(): void {
@@ -361,14 +690,24 @@ export class Publisher {
       this.#waitingHead = 0;
       return;
     }
-    const channel = this.#channel;
-    if (!channel || this.#draining || this.#connection.blocked) return;
+    const slot = this.#slot;
+    if (!slot || this.#draining || this.#connection.blocked) return;
+    const channel = slot.channel;
     const maxInFlight = this.#options.maxInFlight ?? 10_000;
     while (this.#waitingHead < this.#waiting.length && this.#inFlight.size < maxInFlight) {
-      const pending = this.#waiting[this.#waitingHead++] as Pending;
-      if (pending.settled) continue;
+      const pending = this.#waiting[this.#waitingHead] as Pending;
+      if (pending.settled) {
+        this.#waitingHead++;
+        continue;
+      }
+      // Suspects of an unexplained refusal go out alone (see #onChannelClosed).
+      if (this.#suspects > 0 && this.#inFlight.size > 0) break;
+      this.#waitingHead++;
       pending.attempts++;
+      pending.lastNacked = false;
       pending.sentAt = performance.now();
+      pending.slot = slot;
+      slot.inFlight++;
       this.#inFlight.add(pending);
       let writable: boolean;
       try {
@@ -377,11 +716,20 @@ export class Publisher {
           pending.routingKey,
           pending.body,
           pending.properties,
-          (err) => this.#onConfirm(channel, pending, err),
+          (err) => this.#onConfirm(slot, pending, err),
         );
       } catch (error) {
-        this.#inFlight.delete(pending);
-        this.#settle(pending, new PublishFailedError((error as Error).message, { cause: error }), "failed");
+        // amqplib could not encode or write it: it did not leave.
+        this.#settle(
+          pending,
+          new PublishFailedError(
+            `the message could not be sent: ${(error as Error).message}; it was not delivered`,
+            {
+              cause: error,
+            },
+          ),
+          "failed",
+        );
         continue;
       }
       if (!writable) {
@@ -395,17 +743,22 @@ export class Publisher {
     }
   }
 
-  #onConfirm(channel: ConfirmChannel, pending: Pending, err: unknown, deferred = false): void {
+  #onConfirm(slot: Slot, pending: Pending, err: unknown, deferred = false): void {
     // Confirms of a channel that died are handled in #onChannelClosed.
-    if (channel !== this.#channel || !this.#inFlight.has(pending)) return;
+    if (slot.closed || pending.slot !== slot) return;
     if (err && !deferred) {
       // amqplib fails the callbacks of a channel the server is closing (e.g. 404 no exchange)
       // before it emits 'close'; look again once the close was handled, so a lost channel is
       // not mistaken for a nack.
-      setImmediate(() => this.#onConfirm(channel, pending, err, true));
+      setImmediate(() => this.#onConfirm(slot, pending, err, true));
       return;
     }
-    this.#inFlight.delete(pending);
+    this.#release(pending, slot);
+    if (err) {
+      this.#onNack(slot, pending);
+      this.#flush();
+      return;
+    }
     this.#metricsOf(pending.exchange)?.confirmSeconds.observe((performance.now() - pending.sentAt) / 1000);
     const returned = this.#returned.size === 0 ? undefined : this.#returned.get(pending.messageId);
     if (returned !== undefined) {
@@ -415,27 +768,67 @@ export class Publisher {
         new UnroutableError(pending.exchange, pending.routingKey, returned),
         "unroutable",
       );
-    } else if (err) {
-      this.#settle(pending, new PublishNackedError(pending.exchange, pending.routingKey), "nacked");
     } else {
+      if (slot === this.#slot) this.#nackRounds = 0;
       this.#settle(pending, undefined, "confirmed");
     }
     this.#flush();
   }
 
+  /**
+   * The broker nacked a message: retried on a fresh channel, with backoff, until `nackRetryMs`
+   * after its first nack (or its own timeout) has passed; then PublishNackedError.
+   */
+  #onNack(slot: Slot, pending: Pending): void {
+    const now = Date.now();
+    if (pending.nacks++ === 0) pending.firstNackAt = now;
+    pending.lastNacked = true;
+    const window = this.#options.nackRetryMs ?? 30_000;
+    if (this.#closed || now - pending.firstNackAt >= window || now >= pending.deadline) {
+      this.#settle(
+        pending,
+        new PublishNackedError(
+          pending.exchange,
+          pending.routingKey,
+          pending.nacks,
+          now - pending.firstNackAt,
+        ),
+        "nacked",
+      );
+      return;
+    }
+    this.#nacked.push(pending);
+    if (slot === this.#slot) this.#retire(slot, true);
+    else if (!this.#reopenTimer) this.#requeueNacked(); // a fresh channel is already there
+  }
+
+  /** Takes a sent message off its channel's books. */
+  #release(pending: Pending, slot: Slot): void {
+    this.#inFlight.delete(pending);
+    pending.slot = undefined;
+    if (--slot.inFlight === 0 && slot.retired && !slot.closed) void slot.channel.close().catch(() => {});
+  }
+
   #settle(pending: Pending, error: Error | undefined, outcome?: string): void {
     if (pending.settled) return;
     pending.settled = true;
-    this.#inFlight.delete(pending);
+    const slot = pending.slot;
+    if (slot) this.#release(pending, slot);
+    if (pending.suspect) {
+      pending.suspect = false;
+      this.#suspects--;
+    }
+    if (pending.onAbort) pending.signal?.removeEventListener("abort", pending.onAbort);
     if (outcome === "confirmed") this.#countConfirmed(pending.exchange);
     else if (outcome) this.#metricsOf(pending.exchange)?.published(outcome).inc();
     if (error) pending.reject(error);
     else pending.resolve({ messageId: pending.messageId });
   }
-
   // Label lookups hash their arguments on every call; per-message metrics reuse the children,
   // found with one map lookup per message.
   readonly #exchangeMetrics = new Map<string, ExchangeMetrics>();
+  // Exchanges outside the topology (or, without one, past the first 50) share the label `other`.
+  #exchangeLabel: BoundedLabel | undefined;
   #countScheduled = false;
 
   /**
@@ -463,6 +856,17 @@ export class Publisher {
     if (!metrics) return undefined;
     let children = this.#exchangeMetrics.get(exchange);
     if (!children) {
+      this.#exchangeLabel ??= new BoundedLabel(
+        this.#connection.topology ? { known: this.#connection.topology.exchanges.map((e) => e.name) } : {},
+      );
+      const label = this.#exchangeLabel.value(exchange);
+      children = this.#exchangeMetrics.get(label);
+      if (children) {
+        // An exchange counted as `other` looks its children up by its own name from now on.
+        if (this.#exchangeMetrics.size < 1000) this.#exchangeMetrics.set(exchange, children);
+        return children;
+      }
+      exchange = label;
       const outcomes = new Map<string, { inc(amount?: number): void }>();
       children = {
         confirmSeconds: metrics.publishConfirmSeconds.labels({ exchange }),
@@ -492,15 +896,24 @@ export class Publisher {
         );
       }
     }
-    for (let i = this.#waitingHead; i < this.#waiting.length; i++) {
-      const pending = this.#waiting[i] as Pending;
-      if (!pending.settled && pending.deadline <= now) {
-        this.#settle(
-          pending,
-          new PublishTimeoutError(pending.exchange, pending.routingKey, pending.timeoutMs),
-          "timeout",
-        );
-      }
-    }
+    const waiting = (pending: Pending) => {
+      if (pending.settled || pending.deadline > now) return;
+      const error = pending.lastNacked
+        ? new PublishNackedError(
+            pending.exchange,
+            pending.routingKey,
+            pending.nacks,
+            now - pending.firstNackAt,
+          )
+        : new PublishTimeoutError(
+            pending.exchange,
+            pending.routingKey,
+            pending.timeoutMs,
+            pending.attempts > 0,
+          );
+      this.#settle(pending, error, pending.lastNacked ? "nacked" : "timeout");
+    };
+    for (let i = this.#waitingHead; i < this.#waiting.length; i++) waiting(this.#waiting[i] as Pending);
+    for (const pending of this.#nacked) waiting(pending);
   }
 }

@@ -165,7 +165,9 @@ export async function serveRpc<TRequest, TResponse>(
       const replyTo = message.properties.replyTo as string | undefined;
       let reply: Reply<TResponse>;
       try {
-        reply = { ok: true, data: await options.handler(message.data, context) };
+        const data = await options.handler(message.data, context);
+        // A void handler's reply leaves `data` out (undefined is not JSON: the encoder refuses it).
+        reply = data === undefined ? ({ ok: true } as Reply<TResponse>) : { ok: true, data };
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         reply = {
