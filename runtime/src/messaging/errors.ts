@@ -5,14 +5,18 @@ export type MessagingErrorCode =
   | "MESSAGING_ACCESS_REFUSED"
   | "MESSAGING_AUTHENTICATION_FAILED"
   | "MESSAGING_BUFFER_FULL"
+  | "MESSAGING_CONNECTION_CLOSED"
   | "MESSAGING_CONNECTION_FAILED"
   | "MESSAGING_EXCHANGE_NOT_FOUND"
+  | "MESSAGING_INVALID_PUBLISH_OPTION"
   | "MESSAGING_MESSAGE_TOO_LARGE"
   | "MESSAGING_NON_RETRYABLE"
   | "MESSAGING_NOT_CONNECTED"
   | "MESSAGING_PUBLISHER_CLOSED"
   | "MESSAGING_PUBLISH_FAILED"
   | "MESSAGING_PUBLISH_NACKED"
+  | "MESSAGING_PUBLISH_OUTCOME_UNKNOWN"
+  | "MESSAGING_PUBLISH_REFUSED"
   | "MESSAGING_PUBLISH_TIMEOUT"
   | "MESSAGING_QUEUE_NOT_FOUND"
   | "MESSAGING_RPC_REMOTE_ERROR"
@@ -114,7 +118,7 @@ export class PublishRefusedError extends MessagingError {
     routingKey: string,
     replyCode: number,
     replyText: string,
-    code = "MESSAGING_PUBLISH_REFUSED",
+    code: MessagingErrorCode = "MESSAGING_PUBLISH_REFUSED",
     message = `the broker refused the message to '${exchange}' with key '${routingKey}' (${replyCode} ${replyText}); it was not delivered`,
   ) {
     super(code, message);
