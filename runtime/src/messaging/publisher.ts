@@ -175,11 +175,13 @@ interface Slot {
  *   PublishTimeoutError with `sent`) whenever that is the truth, never "failed".
  *
  * @example
+ * ```ts
  * const connection = new ConnectionManager({ urls: process.env.AMQP_URL! });
  * await connection.connect();
  * const publisher = new Publisher({ connection, source: "planner" });
  * const { messageId } = await publisher.publish("aios.tasks", "coder.implement", { task: "fix #9" });
  * await publisher.close();
+ * ```
  */
 export class Publisher {
   readonly #connection: ConnectionManager;
