@@ -205,7 +205,7 @@ export class Publisher {
   readonly #unsubscribe: () => void;
 
   /**
-   * @throws InvalidArgumentError never; options are read lazily. A publisher does nothing until
+   * @throws {@link InvalidArgumentError} never; options are read lazily. A publisher does nothing until
    * its ConnectionManager connects.
    */
   constructor(options: PublisherOptions) {
@@ -225,12 +225,12 @@ export class Publisher {
    * Publishes `data` in an envelope; resolves once the broker confirmed it. A Buffer, typed
    * array or ArrayBuffer is sent as its bytes (content type application/octet-stream).
    *
-   * @throws SchemaValidationError, SerializationError, MessageTooLargeError,
+   * @throws {@link SchemaValidationError}, SerializationError, MessageTooLargeError,
    *   InvalidPublishOptionError before anything is sent;
-   * @throws PublisherClosedError, ConnectionClosedError, NotConnectedError, BufferFullError at once;
-   * @throws UnroutableError, PublishRefusedError (ExchangeNotFoundError,
+   * @throws {@link PublisherClosedError}, ConnectionClosedError, NotConnectedError, BufferFullError at once;
+   * @throws {@link UnroutableError}, PublishRefusedError (ExchangeNotFoundError,
    *   PublishAccessRefusedError), PublishNackedError: the broker did not take it;
-   * @throws PublishTimeoutError, PublishOutcomeUnknownError: it may or may not have been delivered.
+   * @throws {@link PublishTimeoutError}, PublishOutcomeUnknownError: it may or may not have been delivered.
    */
   publish<T>(
     exchange: string,
@@ -310,7 +310,7 @@ export class Publisher {
   /**
    * Publishes a body as is (used to replay dead letters with their original properties).
    *
-   * @throws InvalidPublishOptionError (rejects) when a property is one the broker would refuse;
+   * @throws {@link InvalidPublishOptionError} (rejects) when a property is one the broker would refuse;
    *   otherwise as publish().
    */
   publishRaw(

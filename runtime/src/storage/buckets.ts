@@ -3,6 +3,9 @@ import { translateS3Error } from "./errors.ts";
 import { type ObjectStore, s3ClientOf } from "./object-store.ts";
 import type { BucketSpec, StorageSpec } from "./spec.ts";
 
+/**
+ * One way a bucket on the server differs from the storage spec; `description` says how, for people.
+ */
 export interface BucketDrift {
   readonly bucket: string;
   readonly kind: "missing-bucket" | "versioning" | "lifecycle" | "tags" | "policy";

@@ -22,6 +22,7 @@ import { chunksOf, readHead, uploadMultipart } from "./multipart.ts";
 import { meteredStream, type ProgressListener, ProgressMeter } from "./progress.ts";
 import { currentScope, RequestScope, scopedTransport } from "./requests.ts";
 
+/** How to reach an S3 server, and the store's defaults for every call. */
 export interface ObjectStoreOptions {
   /** e.g. http://127.0.0.1:7480 (Ceph RGW), http://minio:9000, https://s3.eu-west-1.amazonaws.com */
   readonly endpoint: string;
@@ -49,11 +50,16 @@ export interface ObjectStoreOptions {
   readonly knownBuckets?: Iterable<string>;
 }
 
+/**
+ * Per-call controls: an `AbortSignal` that cancels the call, and a timeout in milliseconds after
+ * which it fails with {@link StorageTimeoutError}.
+ */
 export interface CallOptions {
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
 }
 
+/** How an object is written: content type, user metadata, tags, progress and conditions. */
 export interface PutObjectOptions extends CallOptions {
   readonly contentType?: string;
   readonly metadata?: Readonly<Record<string, string>>;
@@ -67,6 +73,7 @@ export interface PutObjectOptions extends CallOptions {
   readonly onProgress?: ProgressListener;
 }
 
+/** Which version or byte range of an object to read, and where to report progress. */
 export interface GetObjectOptions extends CallOptions {
   readonly versionId?: string;
   /** Only these bytes of the object (an HTTP Range request). */
@@ -74,11 +81,13 @@ export interface GetObjectOptions extends CallOptions {
   readonly onProgress?: ProgressListener;
 }
 
+/** What the server answered to a write: the new ETag and, in a versioned bucket, the version id. */
 export interface PutResult {
   readonly etag: string;
   readonly versionId: string | null;
 }
 
+/** An object's size, ETag, modification time and user metadata, as `statObject` reads them. */
 export interface ObjectStat {
   readonly size: number;
   readonly etag: string;
@@ -88,6 +97,7 @@ export interface ObjectStat {
   readonly versionId: string | null;
 }
 
+/** One object as a listing returns it. */
 export interface ListedObject {
   readonly key: string;
   readonly size: number;
@@ -95,6 +105,7 @@ export interface ListedObject {
   readonly lastModified: Date;
 }
 
+/** One version (or delete marker) of an object in a versioned bucket. */
 export interface ObjectVersion {
   readonly key: string;
   readonly versionId: string;
@@ -148,6 +159,17 @@ export function s3ClientOf(store: ObjectStore): Client {
  * S3-generic object storage over the `minio` client (MinIO, Ceph RGW, AWS S3), adding what it
  * lacks: progress, per-call timeouts and AbortSignal, bounded retries, parallel multipart uploads
  * that are aborted on failure, conditional writes, typed errors.
+ *
+ * @example
+ * ```ts
+ * const env = readEnv();
+ * const store = createObjectStore({ endpoint: env.AIOS_S3_ENDPOINT, ...requireS3Credentials(env) });
+ * await store.putObject("artifacts", "runs/42/report.json", JSON.stringify(report), {
+ *   contentType: "application/json",
+ *   ifNoneMatch: "*", // create only: a PreconditionFailedError if it exists
+ * });
+ * const body = await store.getObjectBuffer("artifacts", "runs/42/report.json", { timeoutMs: 10_000 });
+ * ```
  */
 export class ObjectStore {
   /** The underlying client, for what this class does not wrap. */
@@ -177,6 +199,12 @@ export class ObjectStore {
    * Buffers and strings up to partSize go in one PUT; streams and larger bodies in parallel parts.
    * Either the whole object lands or nothing does: a cancelled PUT has its socket destroyed, a
    * cancelled or failed multipart upload is aborted before this rejects.
+   *
+   * @throws {@link PreconditionFailedError} when `ifNoneMatch`/`ifMatch` did not hold (nothing was written).
+   * @throws {@link BucketNotFoundError} when the bucket does not exist.
+   * @throws {@link InvalidKeyError} when `key` is not a valid object key.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
    */
   async putObject(
     bucket: string,
@@ -341,6 +369,11 @@ export class ObjectStore {
   /**
    * A stream of the object; its bytes are counted into onProgress. Abort or `timeoutMs` without
    * a byte while the stream is being read destroys it (and its socket) with a typed error.
+   *
+   * @throws {@link NotFoundError} when the object (or version) does not exist.
+   * @throws {@link BucketNotFoundError} when the bucket does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
    */
   async getObject(bucket: string, key: string, options: GetObjectOptions = {}): Promise<Readable> {
     return (await this.#open(bucket, key, options)).body;
@@ -415,6 +448,13 @@ export class ObjectStore {
     return { body: await collect(body, bucket, key), etag };
   }
 
+  /**
+   * Reads a whole object into memory (see {@link ObjectStore.getObject} to stream it).
+   *
+   * @throws {@link NotFoundError} when the object (or version) does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async getObjectBuffer(bucket: string, key: string, options: GetObjectOptions = {}): Promise<Buffer> {
     return collect(await this.getObject(bucket, key, options), bucket, key);
   }
@@ -436,6 +476,13 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Reads an object's size, ETag, modification time and metadata without its body.
+   *
+   * @throws {@link NotFoundError} when the object (or version) does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async statObject(
     bucket: string,
     key: string,
@@ -461,6 +508,13 @@ export class ObjectStore {
     };
   }
 
+  /**
+   * Whether the object exists.
+   *
+   * @throws {@link BucketNotFoundError} when the bucket does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async exists(bucket: string, key: string, options: CallOptions = {}): Promise<boolean> {
     try {
       await this.statObject(bucket, key, options);
@@ -471,6 +525,14 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Deletes an object (in a versioned bucket: adds a delete marker, or with `versionId` removes
+   * that version). Deleting an absent object succeeds, as in S3.
+   *
+   * @throws {@link InvalidKeyError} when `key` is not a valid object key.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async deleteObject(
     bucket: string,
     key: string,
@@ -526,6 +588,13 @@ export class ObjectStore {
     return { etag: String(r.etag ?? "").replace(/"/g, ""), versionId: r.versionId ?? null };
   }
 
+  /**
+   * Yields the objects of a bucket, optionally under a prefix; `recursive: false` stops at `/`.
+   *
+   * @throws {@link BucketNotFoundError} when the bucket does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async *listObjects(
     bucket: string,
     options: { prefix?: string; recursive?: boolean } = {},
@@ -641,6 +710,13 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Reads an object's tags.
+   *
+   * @throws {@link NotFoundError} when the object does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async getObjectTags(
     bucket: string,
     key: string,
@@ -655,6 +731,13 @@ export class ObjectStore {
     );
   }
 
+  /**
+   * Replaces an object's tags.
+   *
+   * @throws {@link NotFoundError} when the object does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async setObjectTags(
     bucket: string,
     key: string,
@@ -672,6 +755,12 @@ export class ObjectStore {
     return this.#signer.presignedGetObject(bucket, key, expirySeconds);
   }
 
+  /**
+   * A URL that lets its holder upload `key` with a plain HTTP PUT for `expirySeconds`, signed for
+   * the public endpoint when one is configured.
+   *
+   * @throws {@link InvalidKeyError} when `key` is not a valid object key.
+   */
   presignPut(bucket: string, key: string, expirySeconds = 900): Promise<string> {
     validateKey(key);
     return this.#signer.presignedPutObject(bucket, key, expirySeconds);

@@ -1,6 +1,7 @@
 import { TopologyError } from "./errors.ts";
 import type { ResolvedTopology } from "./model.ts";
 
+/** The topology has no work queue for the agent type asked for; the message lists the known ones. */
 export class UnknownAgentTypeError extends TopologyError {
   readonly agentType: string;
   constructor(agentType: string, known: readonly string[]) {

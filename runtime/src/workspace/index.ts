@@ -21,6 +21,7 @@ export {
 export type { Changes, Commit, FileEntry, Manifest } from "./manifest.ts";
 export type { ConflictStrategy } from "./merge.ts";
 export type { PathClash } from "./paths.ts";
+export type { SyncPlan } from "./sync/plan.ts";
 export {
   type CommitOptions,
   type CommitResult,
