@@ -1,14 +1,23 @@
+/**
+ * The process's health: `ok`; `degraded` (a non-critical check failed); `down` (a critical one did).
+ */
 export type HealthStatus = "ok" | "degraded" | "down";
 
+/** One dependency to probe (the broker, S3, an HTTP service), by name. */
 export interface HealthCheck {
   readonly name: string;
   /** A failing critical check makes the process not ready ("down"); others make it "degraded". Default true. */
   readonly critical?: boolean;
   /** Default 2 s: a hung dependency must not hang the probe. */
   readonly timeoutMs?: number;
+  /**
+   * Probes the dependency: resolve (optionally with details to report) when healthy, throw when
+   * not. Abandon the work when `signal` aborts (the check's timeout).
+   */
   check(signal: AbortSignal): Promise<Readonly<Record<string, unknown>> | void>;
 }
 
+/** The outcome of one check: passed or failed, how long it took, the error, and its details. */
 export interface CheckResult {
   readonly status: "ok" | "failed";
   readonly critical: boolean;
@@ -17,6 +26,7 @@ export interface CheckResult {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/** The folded status and every check's result, as `/health` serves them. */
 export interface HealthReport {
   readonly status: HealthStatus;
   readonly checks: Readonly<Record<string, CheckResult>>;

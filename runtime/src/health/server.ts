@@ -4,6 +4,7 @@ import type { Registry } from "prom-client";
 import { renderMetrics } from "../metrics/index.ts";
 import { type HealthCheck, runHealthChecks } from "./check.ts";
 
+/** What a health server checks and serves: the checks, the metrics registry, and where to listen. */
 export interface HealthServerOptions {
   readonly checks: readonly HealthCheck[];
   readonly registry?: Registry;
@@ -13,11 +14,13 @@ export interface HealthServerOptions {
   readonly host?: string;
 }
 
+/** A running health server: its URL and port, readiness control and `close`. */
 export interface HealthServer {
   readonly url: string;
   readonly port: number;
   /** After this, /ready answers 503 so load balancers stop sending work while the process drains. */
   markNotReady(): void;
+  /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
 
@@ -48,6 +51,23 @@ export function createHealthHandler(
   };
 }
 
+/**
+ * Starts an HTTP server with `/health` (every check), `/ready` (503 once not ready or when a
+ * critical check fails) and `/metrics` (the registry in Prometheus' text format).
+ *
+ * @example
+ * ```ts
+ * const health = await startHealthServer({
+ *   checks: [brokerCheck(connection), httpCheck({ name: "s3", url: `${env.AIOS_S3_ENDPOINT}/` })],
+ *   port: 8080,
+ * });
+ * process.on("SIGTERM", async () => {
+ *   health.markNotReady(); // load balancers stop sending work
+ *   await consumer.stop();
+ *   await health.close();
+ * });
+ * ```
+ */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   let ready = true;
   const handler = createHealthHandler({ ...options, isReady: () => ready });

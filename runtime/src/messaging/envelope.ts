@@ -10,6 +10,7 @@ import { utf8Concat } from "./utf8-slab.ts";
  */
 export const ENVELOPE_CONTENT_TYPE = "application/json";
 
+/** The JSON envelope every message carries: version, id, type, time, source and the payload. */
 export interface Envelope<T = unknown> {
   readonly v: 1;
   readonly id: string;

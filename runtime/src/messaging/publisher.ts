@@ -43,6 +43,10 @@ import { channelCloseOf, culpritTest, refusalError } from "./publish-refusal.ts"
  */
 export const PUBLISH_PROPERTIES_BUDGET = 64;
 
+/**
+ * How a {@link Publisher} behaves: its connection, envelope source, buffering, in-flight limit,
+ * timeouts and metrics.
+ */
 export interface PublisherOptions {
   readonly connection: ConnectionManager;
   /** Written into every envelope's `source`, e.g. the agent's name. */
@@ -78,6 +82,7 @@ export interface PublisherOptions {
   readonly metrics?: MessagingMetrics | false;
 }
 
+/** Per-message options: type, id, correlation, reply-to, headers, expiry and priority. */
 export interface PublishOptions {
   /** Message type, written into the envelope. Default: the routing key. */
   readonly type?: string;
@@ -97,10 +102,12 @@ export interface PublishOptions {
   readonly signal?: AbortSignal;
 }
 
+/** What a confirmed publish returns: the message id (the idempotency key consumers see). */
 export interface PublishReceipt {
   readonly messageId: string;
 }
 
+/** One message of a batch for `publishMany`: where it goes, its payload and options. */
 export interface OutgoingMessage<T = unknown> {
   readonly exchange: string;
   readonly routingKey: string;

@@ -19,6 +19,8 @@ export class UnknownAgentTypeError extends TopologyError {
  * user infra gives it (configure on its own queues only): it may re-declare its queues on every
  * reconnect, but declaring a shared exchange would be refused (403 ACCESS_REFUSED). Exchanges
  * are the platform's, declared by `aios topology apply` or by Pulumi.
+ *
+ * @throws {@link UnknownAgentTypeError} when the topology has no work queue for `agentType`.
  */
 export function agentTopology(topology: ResolvedTopology, agentType: string): ResolvedTopology {
   const workQueues = topology.workQueues.filter((plan) => plan.agentType === agentType);
