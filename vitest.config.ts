@@ -7,7 +7,7 @@ const shared = {
   ssr: { resolve: { conditions: ["source"] } },
 };
 
-const everyTest = ["{runtime,infra,policies,dashboards,scripts,bench}/**/*.test.ts"];
+const everyTest = ["{runtime,infra,policies,dashboards,observability,scripts,bench}/**/*.test.ts"];
 // Tests that restart a shared service (the broker, the S3 gateway) would break every other test
 // running at that moment, so they run after all the others, one file at a time. (Group orders start
 // at 1: in vitest 5 a single-worker project left in group 0 is scheduled before the others.)

@@ -15,5 +15,11 @@ npm run --silent aios -- storage apply
 echo
 bash scripts/services.sh status
 echo
+# The status page for people: services, agents, queues, dead letters, firing alerts.
+status_port=${AIOS_STATUS_PORT:-9400}
+node --conditions=source --import tsx runtime/src/cli/main.ts status --port "$status_port" &
+status_pid=$!
+trap 'kill "$status_pid" 2>/dev/null || true' EXIT
+echo "Status page: http://127.0.0.1:$status_port/   (aios health: npm run aios -- health)"
 echo "Starting the example agents (planner, coder, reviewer) with hot reload; Ctrl-C stops them."
-exec npx tsx watch --conditions=source --clear-screen=false runtime/examples/run-all.ts "$@"
+npx tsx watch --conditions=source --clear-screen=false runtime/examples/run-all.ts "$@"

@@ -39,6 +39,7 @@ describe("scripts/services.sh", () => {
     expect(stdout).toMatch(/^rabbitmq +up +amqp:\/\/127\.0\.0\.1:\d+\/aios/m);
     expect(stdout).toMatch(/^rgw +up +s3 http:\/\/127\.0\.0\.1:\d+/m);
     expect(stdout).toMatch(/^prometheus +up +http:\/\/127\.0\.0\.1:\d+/m);
+    expect(stdout).toMatch(/^alertmanager +up +http:\/\/127\.0\.0\.1:\d+/m);
   });
 
   it("treats `up` on running services as a no-op that says each one is already up", async () => {
@@ -46,6 +47,7 @@ describe("scripts/services.sh", () => {
     expect(stderr).toMatch(/rabbitmq: already up/);
     expect(stderr).toMatch(/rgw: already up/);
     expect(stderr).toMatch(/prometheus: already up/);
+    expect(stderr).toMatch(/alertmanager: already up/);
     expect(stderr).not.toMatch(/starting|bootstrapping/);
   });
 
@@ -60,6 +62,7 @@ describe("scripts/services.sh", () => {
       "AIOS_S3_REGION",
       "AIOS_PROMETHEUS_URL",
       "AIOS_PROMETHEUS_TARGETS_DIR",
+      "AIOS_ALERTMANAGER_URL",
     ]) {
       expect(stdout).toMatch(new RegExp(`^export ${name}=\\S+$`, "m"));
     }
@@ -131,7 +134,7 @@ describe("RabbitMQ started by scripts/services.sh", () => {
       try {
         const channel = await connection.createChannel();
         await channel.assertQueue(queue, { durable: false });
-        // Per-queue series: what the QueueDepthHigh and DeadLettersPresent alerts need. The broker
+        // Per-queue series: what the QueueBacklogGrowing and DeadLetterQueueGrowing alerts need. The broker
         // refreshes queue statistics every few seconds: poll.
         const series = new RegExp(`^rabbitmq_queue_messages_ready\\{[^}]*queue="${queue}"`, "m");
         let text = "";
@@ -216,9 +219,22 @@ describe("the S3 gateway started by scripts/services.sh", () => {
 });
 
 describe("Prometheus started by scripts/services.sh", () => {
-  it("reports the RabbitMQ target up", async () => {
-    const rabbit = (await activeTargets()).find((target) => target.labels.job === "rabbitmq");
-    expect(rabbit).toMatchObject({ health: "up", lastError: "" });
+  it("reports the RabbitMQ targets up (per-queue and node metrics)", async () => {
+    const targets = await activeTargets();
+    for (const job of ["rabbitmq", "rabbitmq-node"]) {
+      expect(targets.find((target) => target.labels.job === job)).toMatchObject({
+        health: "up",
+        lastError: "",
+      });
+    }
+  });
+
+  it("sends its alerts to the Alertmanager of scripts/services.sh", async () => {
+    const response = await fetch(`${env.AIOS_PROMETHEUS_URL}/api/v1/alertmanagers`);
+    const body = (await response.json()) as { data: { activeAlertmanagers: { url: string }[] } };
+    expect(body.data.activeAlertmanagers.map((am) => new URL(am.url).origin)).toContain(
+      new URL(process.env.AIOS_ALERTMANAGER_URL ?? "").origin,
+    );
   });
 
   it(
@@ -263,9 +279,11 @@ describe("Prometheus started by scripts/services.sh", () => {
     expect(names).toEqual(
       expect.arrayContaining([
         "RabbitMQDown",
-        "QueueDepthHigh",
-        "DeadLettersPresent",
-        "AgentMetricsTargetDown",
+        "QueueBacklogGrowing",
+        "DeadLetterQueueGrowing",
+        "WorkQueueWithoutConsumers",
+        "AgentDown",
+        "ScrapeTargetDown",
       ]),
     );
   });
@@ -276,5 +294,30 @@ describe("Prometheus started by scripts/services.sh", () => {
     const { stdout } = await run("promtool", ["test", "rules", rules]);
     expect(stdout).toContain("SUCCESS");
     expect(stdout).not.toContain("FAILED");
+  });
+});
+
+describe("Alertmanager started by scripts/services.sh", () => {
+  const url = process.env.AIOS_ALERTMANAGER_URL ?? "";
+
+  it("is ready and routes by severity with the config of observability/alertmanager", async () => {
+    expect(url, "AIOS_ALERTMANAGER_URL (from scripts/services.sh env)").toBeTruthy();
+    expect((await fetch(`${url}/-/ready`)).status).toBe(200);
+    const status = (await (await fetch(`${url}/api/v2/status`)).json()) as { config: { original: string } };
+    expect(status.config.original).toMatch(/receiver: critical/);
+    expect(status.config.original).toMatch(/equal:\s*\n?\s*- service/);
+  });
+
+  it("accepts its committed config (amtool check-config)", async () => {
+    const config = new URL("../observability/alertmanager/alertmanager.yml", import.meta.url).pathname;
+    const { stdout } = await run("amtool", ["check-config", config]);
+    expect(stdout).toContain("SUCCESS");
+  });
+
+  it("listens on loopback only (no cluster gossip port)", async () => {
+    const { stdout } = await run("ss", ["-Hltn"]);
+    const listening = stdout.split("\n").map((line) => line.trim().split(/\s+/)[3] ?? "");
+    expect(listening).toContain(`127.0.0.1:${new URL(url).port}`);
+    expect(listening.filter((address) => /:9094$/.test(address))).toEqual([]);
   });
 });

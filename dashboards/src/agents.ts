@@ -1,31 +1,37 @@
-import type { DashboardSpec } from "./grafana.ts";
+import { DashboardBuilder, DashboardCursorSync } from "@grafana/grafana-foundation-sdk/dashboard";
+import { statPanel, timeseriesPanel } from "./panels.ts";
 
 // Node's default metrics (prom-client collectDefaultMetrics) on each agent's /metrics, labelled
 // `agent` by createMetricsRegistry({ agent }), scraped by the `aios` job.
 
-export const agentsHealth: DashboardSpec = {
-  uid: "aios-agents",
-  title: "AIOS — agents",
-  description: "Are the agents up, and how are their processes doing.",
-  tags: ["aios", "agents"],
-  panels: [
-    {
-      title: "Agent endpoints up",
-      kind: "stat",
+export const agentsHealth = new DashboardBuilder("AIOS — agents")
+  .uid("aios-agents")
+  .description("Are the agents up, and how are their processes doing.")
+  .tags(["aios", "agents"])
+  .readonly()
+  .tooltip(DashboardCursorSync.Crosshair)
+  .time({ from: "now-1h", to: "now" })
+  .refresh("30s")
+  .withPanel(
+    statPanel({
+      title: "Agent endpoints up / down",
+      span: 12,
       queries: [
         { expr: 'sum(up{job="aios"})', legend: "up" },
-        { expr: 'count(up{job="aios"} == 0)', legend: "down" },
+        { expr: 'count(up{job="aios"} == 0) or vector(0)', legend: "down" },
       ],
-    },
-    {
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
       title: "Messages handled per second, by agent",
-      kind: "timeseries",
       unit: "ops",
       queries: [{ expr: "sum by (agent) (rate(aios_messages_consumed_total[5m]))", legend: "{{agent}}" }],
-    },
-    {
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
       title: "Resident memory",
-      kind: "timeseries",
       unit: "bytes",
       queries: [
         {
@@ -33,10 +39,11 @@ export const agentsHealth: DashboardSpec = {
           legend: "{{agent}} {{instance}}",
         },
       ],
-    },
-    {
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
       title: "Event loop lag p99",
-      kind: "timeseries",
       unit: "s",
       queries: [
         {
@@ -44,10 +51,11 @@ export const agentsHealth: DashboardSpec = {
           legend: "{{agent}} {{instance}}",
         },
       ],
-    },
-    {
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
       title: "CPU",
-      kind: "timeseries",
       unit: "percentunit",
       queries: [
         {
@@ -55,10 +63,11 @@ export const agentsHealth: DashboardSpec = {
           legend: "{{agent}} {{instance}}",
         },
       ],
-    },
-    {
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
       title: "Heap used",
-      kind: "timeseries",
       unit: "bytes",
       queries: [
         {
@@ -66,6 +75,5 @@ export const agentsHealth: DashboardSpec = {
           legend: "{{agent}} {{instance}}",
         },
       ],
-    },
-  ],
-};
+    }),
+  );

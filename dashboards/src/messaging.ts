@@ -1,21 +1,25 @@
-import type { DashboardSpec } from "./grafana.ts";
+import { DashboardBuilder, DashboardCursorSync, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import { DEAD_LETTER_QUEUES, PUBLISH_FAILURES, ratio, WORK_QUEUES } from "./queries.ts";
+import { statPanel, timeseriesPanel } from "./panels.ts";
 
 // aios_* come from @aios/runtime (runtime/src/messaging/metrics.ts); rabbitmq_* from RabbitMQ's
-// Prometheus plugin, per-object endpoint (/metrics/per-object, the `rabbitmq` scrape job).
-// Derived queues follow the topology contract: `<work>.dlq` and `<work>.retry.<label>`.
-const WORK_QUEUES = 'queue!~".*\\\\.(dlq|retry\\\\..*)"';
-const DEAD_LETTER_QUEUES = 'queue=~".*\\\\.dlq"';
+// Prometheus plugin: rabbitmq_queue_* per queue from /metrics/per-object (job `rabbitmq`), the rest
+// from /metrics (job `rabbitmq-node`).
 
-export const messagingOverview: DashboardSpec = {
-  uid: "aios-messaging",
-  title: "AIOS — messaging",
-  description:
-    "Publish and consume rates by outcome, confirm latency, queue and dead-letter depth, connections.",
-  tags: ["aios", "rabbitmq"],
-  panels: [
-    {
+export const messagingOverview = new DashboardBuilder("AIOS — messaging")
+  .uid("aios-messaging")
+  .description(
+    "Publish and consume rates by outcome, confirm latency, queue and dead-letter depth, consumers, broker.",
+  )
+  .tags(["aios", "rabbitmq"])
+  .readonly()
+  .tooltip(DashboardCursorSync.Crosshair)
+  .time({ from: "now-1h", to: "now" })
+  .refresh("30s")
+  .withRow(new RowBuilder("Publishing"))
+  .withPanel(
+    timeseriesPanel({
       title: "Published per second, by outcome",
-      kind: "timeseries",
       unit: "ops",
       description: "confirmed, unroutable, nacked, failed, timeout — as the SDK's publisher saw them",
       queries: [
@@ -24,10 +28,49 @@ export const messagingOverview: DashboardSpec = {
           legend: "{{exchange}} {{outcome}}",
         },
       ],
-    },
-    {
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Publish failure ratio and unroutable messages",
+      unit: "percentunit",
+      description: "Alerts PublishFailureRateHigh (> 1 %) and MessagesUnroutable (any)",
+      queries: [
+        {
+          expr: ratio(
+            `aios_messages_published_total{${PUBLISH_FAILURES}}`,
+            "aios_messages_published_total",
+            "exchange",
+          ),
+          legend: "{{exchange}} failed",
+        },
+        {
+          expr: ratio(
+            'aios_messages_published_total{outcome="unroutable"}',
+            "aios_messages_published_total",
+            "exchange",
+          ),
+          legend: "{{exchange}} unroutable",
+        },
+      ],
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Publish confirm latency p99",
+      unit: "s",
+      queries: [
+        {
+          expr: "histogram_quantile(0.99, sum by (le, exchange) (rate(aios_publish_confirm_seconds_bucket[5m])))",
+          legend: "{{exchange}}",
+        },
+      ],
+    }),
+  )
+  .withRow(new RowBuilder("Consuming"))
+  .withPanel(
+    timeseriesPanel({
       title: "Consumed per second, by outcome",
-      kind: "timeseries",
       unit: "ops",
       description: "ack, retry, dead-letter, requeue",
       queries: [
@@ -36,21 +79,29 @@ export const messagingOverview: DashboardSpec = {
           legend: "{{queue}} {{outcome}}",
         },
       ],
-    },
-    {
-      title: "Publish confirm latency p99",
-      kind: "timeseries",
-      unit: "s",
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Handler failure ratio",
+      unit: "percentunit",
+      description:
+        "Share of consumed messages that did not end in an ack (alert HandlerFailureRateHigh, > 10 %)",
       queries: [
         {
-          expr: "histogram_quantile(0.99, sum by (le, exchange) (rate(aios_publish_confirm_seconds_bucket[5m])))",
-          legend: "{{exchange}}",
+          expr: ratio(
+            'aios_messages_consumed_total{outcome!="ack"}',
+            "aios_messages_consumed_total",
+            "queue",
+          ),
+          legend: "{{queue}}",
         },
       ],
-    },
-    {
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
       title: "Handler duration p95",
-      kind: "timeseries",
       unit: "s",
       queries: [
         {
@@ -58,63 +109,75 @@ export const messagingOverview: DashboardSpec = {
           legend: "{{queue}}",
         },
       ],
-    },
-    {
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Messages being handled",
+      queries: [{ expr: "sum by (queue) (aios_messages_in_flight)", legend: "{{queue}}" }],
+    }),
+  )
+  .withRow(new RowBuilder("Queues"))
+  .withPanel(
+    timeseriesPanel({
       title: "Work queue depth (ready / unacknowledged)",
-      kind: "timeseries",
+      description: "Alerts QueueBacklogGrowing (ready > 1000 and growing) and QueueUnackedHigh (> 1000)",
       queries: [
         {
           expr: `sum by (vhost, queue) (rabbitmq_queue_messages_ready{${WORK_QUEUES}})`,
-          legend: "{{queue}} ready",
+          legend: "{{vhost}}/{{queue}} ready",
         },
         {
           expr: `sum by (vhost, queue) (rabbitmq_queue_messages_unacked{${WORK_QUEUES}})`,
-          legend: "{{queue}} unacked",
+          legend: "{{vhost}}/{{queue}} unacked",
         },
       ],
-    },
-    {
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Consumers per work queue",
+      description: "0 with messages waiting: alert WorkQueueWithoutConsumers",
+      queries: [
+        {
+          expr: `sum by (vhost, queue) (rabbitmq_queue_consumers{${WORK_QUEUES}})`,
+          legend: "{{vhost}}/{{queue}}",
+        },
+      ],
+    }),
+  )
+  .withPanel(
+    statPanel({
       title: "Dead letters waiting",
-      kind: "stat",
-      description: "Inspect and replay with `aios dlq list <agent>`",
+      description: "Inspect and replay with `aios dlq list <agent>` (alert DeadLetterQueueGrowing)",
+      span: 12,
       queries: [
         {
           expr: `sum by (vhost, queue) (rabbitmq_queue_messages{${DEAD_LETTER_QUEUES}})`,
-          legend: "{{queue}}",
+          legend: "{{vhost}}/{{queue}}",
         },
       ],
-    },
-    {
-      title: "Messages being handled",
-      kind: "timeseries",
-      queries: [{ expr: "sum by (queue) (aios_messages_in_flight)", legend: "{{queue}}" }],
-    },
-    {
-      title: "Consumers per work queue",
-      kind: "timeseries",
-      queries: [
-        { expr: `sum by (vhost, queue) (rabbitmq_queue_consumers{${WORK_QUEUES}})`, legend: "{{queue}}" },
-      ],
-    },
-    {
+    }),
+  )
+  .withRow(new RowBuilder("Broker"))
+  .withPanel(
+    timeseriesPanel({
       title: "Broker connections and channels",
-      kind: "timeseries",
       queries: [
         { expr: "sum(rabbitmq_connections)", legend: "connections" },
         { expr: "sum(rabbitmq_channels)", legend: "channels" },
       ],
-    },
-    {
-      title: "Handler failure ratio",
-      kind: "timeseries",
-      unit: "percentunit",
-      description: "Share of consumed messages that did not end in an ack",
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Broker alarms (1 = publishers blocked)",
       queries: [
+        { expr: "max by (instance) (rabbitmq_alarms_memory_used_watermark)", legend: "{{instance}} memory" },
         {
-          expr: 'sum by (queue) (rate(aios_messages_consumed_total{outcome!="ack"}[5m])) / sum by (queue) (rate(aios_messages_consumed_total[5m]))',
-          legend: "{{queue}}",
+          expr: "max by (instance) (rabbitmq_alarms_free_disk_space_watermark)",
+          legend: "{{instance}} disk",
         },
       ],
-    },
-  ],
-};
+    }),
+  );

@@ -1,80 +1,116 @@
-import type { DashboardSpec } from "./grafana.ts";
+import { DashboardBuilder, DashboardCursorSync, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import { ratio, STORAGE_FAILURES } from "./queries.ts";
+import { timeseriesPanel } from "./panels.ts";
 
-// MinIO's own metrics (v2): /minio/v2/metrics/cluster (job `minio`) and /minio/v2/metrics/bucket
-// (job `minio-buckets`), scraped by the stack's Prometheus. The SDK does not export storage
-// metrics yet, so this dashboard is the server's view of the workspaces and artifacts.
+// The SDK's own storage and workspace metrics (@aios/runtime: ObjectStore and WorkspaceStore record
+// them into the process registry), so the dashboard has data on any S3 server — Ceph RGW locally,
+// MinIO in a stack, a cloud provider in production — without the server's cooperation.
 
-export const storageOverview: DashboardSpec = {
-  uid: "aios-storage",
-  title: "AIOS — storage and workspaces",
-  description: "S3 operations, bytes, errors and latency; bucket sizes and versions (MinIO metrics).",
-  tags: ["aios", "s3", "minio"],
-  panels: [
-    {
-      title: "S3 requests per second, by API",
-      kind: "timeseries",
-      unit: "reqps",
-      queries: [{ expr: "sum by (api) (rate(minio_s3_requests_total[5m]))", legend: "{{api}}" }],
-    },
-    {
-      title: "S3 errors per second (4xx / 5xx)",
-      kind: "timeseries",
-      unit: "reqps",
-      description: "4xx includes the 412s of workspace compare-and-swap conflicts",
-      queries: [
-        { expr: "sum by (api) (rate(minio_s3_requests_4xx_errors_total[5m]))", legend: "{{api}} 4xx" },
-        { expr: "sum by (api) (rate(minio_s3_requests_5xx_errors_total[5m]))", legend: "{{api}} 5xx" },
-      ],
-    },
-    {
-      title: "S3 bytes per second (in / out)",
-      kind: "timeseries",
-      unit: "Bps",
-      queries: [
-        { expr: "sum(rate(minio_s3_traffic_received_bytes[5m]))", legend: "received" },
-        { expr: "sum(rate(minio_s3_traffic_sent_bytes[5m]))", legend: "sent" },
-      ],
-    },
-    {
-      title: "Time to first byte p99, by API",
-      kind: "timeseries",
-      unit: "s",
+export const storageOverview = new DashboardBuilder("AIOS — storage and workspaces")
+  .uid("aios-storage")
+  .description(
+    "S3 operations by outcome, errors, latency, bytes and retries as the agents see them; workspace operations, conflicts and syncs.",
+  )
+  .tags(["aios", "s3", "workspaces"])
+  .readonly()
+  .tooltip(DashboardCursorSync.Crosshair)
+  .time({ from: "now-1h", to: "now" })
+  .refresh("30s")
+  .withRow(new RowBuilder("Object storage"))
+  .withPanel(
+    timeseriesPanel({
+      title: "Operations per second, by operation and outcome",
+      unit: "ops",
+      description: "outcome: ok, not_found, conflict (precondition failed), error, unreachable",
       queries: [
         {
-          expr: "histogram_quantile(0.99, sum by (le, api) (rate(minio_s3_requests_ttfb_seconds_distribution[5m])))",
-          legend: "{{api}}",
+          expr: "sum by (operation, outcome) (rate(aios_storage_operations_total[5m]))",
+          legend: "{{operation}} {{outcome}}",
         },
       ],
-    },
-    {
-      title: "Bucket size",
-      kind: "timeseries",
-      unit: "bytes",
-      queries: [{ expr: "max by (bucket) (minio_bucket_usage_total_bytes)", legend: "{{bucket}}" }],
-    },
-    {
-      title: "Objects and versions per bucket",
-      kind: "timeseries",
-      description:
-        "Versions far above objects mean noncurrent versions are piling up (check the lifecycle rules)",
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Failure ratio, by bucket",
+      unit: "percentunit",
+      description: "error and unreachable outcomes (alerts StorageErrorRateHigh, StorageUnreachable)",
       queries: [
-        { expr: "max by (bucket) (minio_bucket_usage_object_total)", legend: "{{bucket}} objects" },
-        { expr: "max by (bucket) (minio_bucket_usage_version_total)", legend: "{{bucket}} versions" },
+        {
+          expr: ratio(
+            `aios_storage_operations_total{${STORAGE_FAILURES}}`,
+            "aios_storage_operations_total",
+            "bucket",
+          ),
+          legend: "{{bucket}}",
+        },
       ],
-    },
-    {
-      title: "Bucket traffic (in / out)",
-      kind: "timeseries",
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Latency p50 / p99, by operation",
+      unit: "s",
+      description: "Alert StorageLatencyHigh: p99 above 2 s",
+      queries: [
+        {
+          expr: "histogram_quantile(0.5, sum by (le, operation) (rate(aios_storage_operation_duration_seconds_bucket[5m])))",
+          legend: "{{operation}} p50",
+        },
+        {
+          expr: "histogram_quantile(0.99, sum by (le, operation) (rate(aios_storage_operation_duration_seconds_bucket[5m])))",
+          legend: "{{operation}} p99",
+        },
+      ],
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Bytes per second, by operation",
       unit: "Bps",
+      queries: [{ expr: "sum by (operation) (rate(aios_storage_bytes_total[5m]))", legend: "{{operation}}" }],
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Retries per second, by operation and bucket",
+      unit: "ops",
+      description: "Requests the SDK retried after a transient failure; rising retries come before errors",
       queries: [
-        { expr: "sum by (bucket) (rate(minio_bucket_traffic_received_bytes[5m]))", legend: "{{bucket}} in" },
-        { expr: "sum by (bucket) (rate(minio_bucket_traffic_sent_bytes[5m]))", legend: "{{bucket}} out" },
+        {
+          expr: "sum by (operation, bucket) (rate(aios_storage_retries_total[5m]))",
+          legend: "{{operation}} {{bucket}}",
+        },
       ],
-    },
-    {
-      title: "Requests in flight",
-      kind: "stat",
-      queries: [{ expr: "sum(minio_s3_requests_inflight_total)", legend: "in flight" }],
-    },
-  ],
-};
+    }),
+  )
+  .withRow(new RowBuilder("Workspaces"))
+  .withPanel(
+    timeseriesPanel({
+      title: "Workspace operations per second, by operation and outcome",
+      unit: "ops",
+      queries: [
+        {
+          expr: "sum by (operation, outcome) (rate(aios_workspace_operations_total[5m]))",
+          legend: "{{operation}} {{outcome}}",
+        },
+      ],
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Commit conflicts per second",
+      unit: "ops",
+      description: "Two writers committed to the same workspace at once; one retried or gave up",
+      queries: [{ expr: "sum(rate(aios_workspace_conflicts_total[5m]))", legend: "conflicts" }],
+    }),
+  )
+  .withPanel(
+    timeseriesPanel({
+      title: "Files synced per second, by action",
+      unit: "ops",
+      queries: [
+        { expr: "sum by (action) (rate(aios_workspace_sync_files_total[5m]))", legend: "{{action}}" },
+      ],
+    }),
+  );

@@ -14,9 +14,6 @@ describe("parseStackConfig", () => {
       minioNodes: 1,
       s3Backend: "minio",
       s3Region: "us-east-1",
-      prometheusRetentionTime: "15d",
-      prometheusScrapeInterval: "15s",
-      prometheusEvaluationInterval: "15s",
       protectData: false,
       topologyFile: "config/messaging.yaml",
       storageFile: "config/storage.yaml",
@@ -72,7 +69,7 @@ describe("parseStackConfig", () => {
         minioNodes: "4",
         prometheusRetentionTime: "30d",
         prometheusRetentionSize: "50GB",
-        prometheusScrapeInterval: "30s",
+        prometheusScrapeIntervals: '{"rabbitmq":"60s"}',
         protectData: "true",
       }),
     ).toMatchObject({
@@ -80,7 +77,7 @@ describe("parseStackConfig", () => {
       minioNodes: 4,
       prometheusRetentionTime: "30d",
       prometheusRetentionSize: "50GB",
-      prometheusScrapeInterval: "30s",
+      prometheusScrapeIntervals: { rabbitmq: "60s" },
       protectData: true,
     });
     expect(

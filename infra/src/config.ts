@@ -13,6 +13,16 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url))
 // Pulumi config values are strings; z.coerce.boolean would read "false" as true.
 const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")]);
 const positiveInt = z.coerce.number().int().min(1);
+
+/** Structured stack config reaches the program as a JSON string. */
+function parseJsonObject(value: string, context: z.RefinementCtx): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    context.addIssue({ code: "custom", message: 'expected a JSON object such as {"rabbitmq":"60s"}' });
+    return z.NEVER;
+  }
+}
 const ipv4 = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, "expected an IPv4 address such as 127.0.0.1");
 // Prometheus' own duration and size syntax (--storage.tsdb.retention.time / .size, scrape_interval).
 const promDuration = z
@@ -53,14 +63,21 @@ export const StackConfigSchema = z.strictObject({
   s3Endpoint: z.url({ protocol: /^https?$/ }).optional(),
   /** The S3 region buckets are created in. */
   s3Region: z.string().min(1).default("us-east-1"),
+  // Prometheus: config/observability.yaml's `stack` profile gives every stack its defaults (the one
+  // definition shared with the local services); these override it per stack.
   /** How long Prometheus keeps samples (--storage.tsdb.retention.time). */
-  prometheusRetentionTime: promDuration.default("15d"),
+  prometheusRetentionTime: promDuration.optional(),
   /** The most disk Prometheus' TSDB may use (--storage.tsdb.retention.size); the oldest blocks go first. */
   prometheusRetentionSize: promSize.optional(),
-  /** global.scrape_interval of the generated Prometheus config. */
-  prometheusScrapeInterval: promDuration.default("15s"),
+  /** Scrape interval per job (JSON object, e.g. {"rabbitmq":"60s"}), over the profile's. */
+  prometheusScrapeIntervals: z
+    .union([
+      z.record(z.string(), promDuration),
+      z.string().transform(parseJsonObject).pipe(z.record(z.string(), promDuration)),
+    ])
+    .optional(),
   /** global.evaluation_interval: how often alert rules are evaluated. */
-  prometheusEvaluationInterval: promDuration.default("15s"),
+  prometheusEvaluationInterval: promDuration.optional(),
   /**
    * Protect the stateful volumes (`protect`): `pulumi destroy` and a change that would delete one
    * fail until the flag is lifted. Volumes are kept on delete (retainOnDelete) either way.

@@ -22,6 +22,7 @@ import { MessagingTopology } from "./messaging/component.ts";
 import { InfraConfigError, InfraPlanError } from "./errors.ts";
 import { GrafanaContent } from "./observability/component.ts";
 import { grafanaPlan } from "./observability/grafana.ts";
+import { loadObservabilitySettings } from "./observability/settings.ts";
 import { StorageBuckets } from "./storage/component.ts";
 import { storageToResources } from "./storage/plan.ts";
 
@@ -72,8 +73,8 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
   };
   const topology = await loadTopologySpec(repositoryPath(config.topologyFile), { overrides });
   const storage = await loadStorageSpec(repositoryPath(config.storageFile));
-  const [localPrometheusConfig, alertRules] = await Promise.all([
-    readFile(repositoryPath("observability/prometheus/prometheus.yml"), "utf8"),
+  const [observability, alertRules] = await Promise.all([
+    loadObservabilitySettings(repositoryPath("config/observability.yaml")),
     readFile(repositoryPath("observability/prometheus/alerts.yml"), "utf8"),
   ]);
 
@@ -96,7 +97,7 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
     secrets: adminSecrets,
     plans: containerPlans({
       config,
-      localPrometheusConfig,
+      observability,
       alertRules,
       staleUploadsExpiry: storageToResources(storage).staleUploadsExpiry,
     }),

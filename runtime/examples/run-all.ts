@@ -2,9 +2,10 @@
 // with their health and /metrics endpoint (workers commit their results to workspaces on the S3
 // server, the planner reads them back), and stops them gracefully on Ctrl-C or SIGTERM.
 import {
-  brokerCheck,
+  rabbitmqCheck,
   ConnectionManager,
   createObjectStore,
+  createShutdown,
   loadStorageSpec,
   loadTopologySpec,
   processRegistry,
@@ -36,7 +37,7 @@ const connection = new ConnectionManager({
 await connection.connect();
 
 const health = await startHealthServer({
-  checks: [brokerCheck(connection)],
+  checks: [rabbitmqCheck(connection)],
   registry,
   port: Number(process.env.AIOS_EXAMPLES_PORT ?? 9464),
   // In a container (infra's dev stack) Prometheus scrapes over the container network.
@@ -71,17 +72,12 @@ console.log(
   "examples: running; the poison task reaches agents.coder.dlq after its retries (npm run aios -- dlq list coder)",
 );
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.log(`examples: ${signal}: stopping`);
-  clearInterval(rounds);
-  health.markNotReady();
-  for (const agent of agents.reverse()) await agent.stop();
-  await unregister();
-  await connection.close();
-  await health.close();
-}
-process.once("SIGINT", () => void shutdown("SIGINT"));
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
+// Readiness fails first, agents finish what they hold, then the connection and the server close.
+createShutdown({ health, drainDelayMs: Number(process.env.AIOS_DRAIN_DELAY_MS ?? 1000), timeoutMs: 20_000 })
+  .onShutdown("consumers", "agents", async () => {
+    clearInterval(rounds);
+    for (const agent of agents.reverse()) await agent.stop();
+  })
+  .addConnection(connection)
+  .onShutdown("servers", "scrape target", unregister)
+  .addServer(health);

@@ -1,3 +1,4 @@
+import type { HealthErrorCode } from "./health/errors.ts";
 import type { MessagingErrorCode } from "./messaging/errors.ts";
 import type { StorageErrorCode } from "./storage/errors.ts";
 import type { TopologyErrorCode } from "./topology/errors.ts";
@@ -11,7 +12,12 @@ export type CommonErrorCode = "INVALID_ARGUMENT";
  * checked for exhaustiveness by TypeScript, and a new code shows up in the API report.
  */
 export type AiosErrorCode =
-  CommonErrorCode | MessagingErrorCode | StorageErrorCode | TopologyErrorCode | WorkspaceErrorCode;
+  | CommonErrorCode
+  | HealthErrorCode
+  | MessagingErrorCode
+  | StorageErrorCode
+  | TopologyErrorCode
+  | WorkspaceErrorCode;
 
 /**
  * The root of every error the SDK throws. Each room (messaging, storage, workspace, topology…)

@@ -14,6 +14,7 @@ AIOS_RABBITMQ_PROMETHEUS_PORT=${AIOS_RABBITMQ_PROMETHEUS_PORT:-15692}
 AIOS_CEPH_MON_PORT=${AIOS_CEPH_MON_PORT:-3300}
 AIOS_RGW_PORT=${AIOS_RGW_PORT:-7480}
 AIOS_PROMETHEUS_PORT=${AIOS_PROMETHEUS_PORT:-9090}
+AIOS_ALERTMANAGER_PORT=${AIOS_ALERTMANAGER_PORT:-9093}
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() {
@@ -95,10 +96,28 @@ ensure_packages() {
   if [ -d /run/systemd/system ]; then
     for pkg in "${missing[@]}"; do
       case "$pkg" in
-        prometheus | rabbitmq-server) systemctl disable --now "$pkg" >>"$AIOS_LOG_DIR/apt.log" 2>&1 || true ;;
+        prometheus | prometheus-alertmanager | rabbitmq-server) systemctl disable --now "$pkg" >>"$AIOS_LOG_DIR/apt.log" 2>&1 || true ;;
       esac
     done
   fi
+}
+
+# Pid files hold pids of this boot only: after a machine restart the same numbers may belong to
+# unrelated processes. pids/boot-id records the boot the pid files were written in (pid dirs older
+# than this check have none: trusted as before).
+pids_from_this_boot() {
+  local recorded
+  recorded=$(cat "$AIOS_PID_DIR/boot-id" 2>/dev/null) || return 0
+  [ "$recorded" = "$(cat /proc/sys/kernel/random/boot_id)" ]
+}
+
+# Called by up/down once they hold the lock: drops the pid files of a previous boot.
+forget_previous_boot() {
+  if ! pids_from_this_boot; then
+    log "the machine restarted since the services last ran: their pid files are stale, dropping them"
+    rm -f "$AIOS_PID_DIR"/*.pid
+  fi
+  cat /proc/sys/kernel/random/boot_id >"$AIOS_PID_DIR/boot-id"
 }
 
 # Starts a command in its own session, detached, and records its pid as "started by us".
@@ -113,6 +132,7 @@ spawn() {
 pid_alive() {
   local file="$AIOS_PID_DIR/$1.pid" pid state
   [ -f "$file" ] || return 1
+  pids_from_this_boot || return 1
   pid=$(cat "$file")
   kill -0 "$pid" 2>/dev/null || return 1
   state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # Prometheus (Debian's 2.42 binary, not Debian's service) on 127.0.0.1:9090, scraping RabbitMQ's
 # Prometheus plugin, itself, and the project's own /metrics endpoints, which register themselves
-# as file_sd target files in $PROM_TARGETS_DIR. Config and alert rules: observability/prometheus/.
+# as file_sd target files in $PROM_TARGETS_DIR, and sending alerts to the Alertmanager of
+# alertmanager.sh. Config, retention flags and alert rules: observability/prometheus/ (prometheus.yml
+# and retention.flags are generated from config/observability.yaml).
 
 PROM_DIR="$AIOS_STATE_DIR/prometheus"
 PROM_TARGETS_DIR="$PROM_DIR/targets"
@@ -29,6 +31,7 @@ prometheus_write_config() {
   sed -e "s#@TARGETS_DIR@#$PROM_TARGETS_DIR#g" \
     -e "s#127\.0\.0\.1:9090#127.0.0.1:$AIOS_PROMETHEUS_PORT#g" \
     -e "s#127\.0\.0\.1:15692#127.0.0.1:$AIOS_RABBITMQ_PROMETHEUS_PORT#g" \
+    -e "s#127\.0\.0\.1:9093#127.0.0.1:$AIOS_ALERTMANAGER_PORT#g" \
     "$repo/observability/prometheus/prometheus.yml" >"$staged/prometheus.yml"
   if ! promtool check config "$staged/prometheus.yml" >>"$PROM_LOG" 2>&1; then
     tail -n 10 "$PROM_LOG" >&2
@@ -43,8 +46,14 @@ prometheus_write_config() {
   rm -rf "$staged"
 }
 
+# The retention flags of observability/prometheus/retention.flags (one per line, # comments).
+prometheus_retention_flags() {
+  grep -v '^#' "$1/observability/prometheus/retention.flags" | grep -v '^$'
+}
+
 prometheus_up() {
-  local repo=$1 changed=false started=false
+  local repo=$1 changed=false started=false flags=() flag value
+  mapfile -t flags < <(prometheus_retention_flags "$repo")
   if prometheus_write_config "$repo"; then changed=true; fi
   if prometheus_ready; then
     # Debian's prometheus service (enabled by the package where systemd runs) would answer too, with
@@ -58,13 +67,21 @@ prometheus_up() {
     else
       log "prometheus: already up on $PROM_URL"
     fi
+    # Retention is a command-line flag: a reload cannot change it.
+    for flag in "${flags[@]}"; do
+      flag=${flag#--} value=${flag#*=}
+      # Prometheus reports sizes in binary units: 2GB is shown as 2GiB.
+      if [[ $value =~ [KMGTP]B$ ]]; then value="${value%B}iB"; fi
+      curl -fsS -m 5 "$PROM_URL/api/v1/status/flags" | grep -F "\"${flag%%=*}\":\"$value\"" >/dev/null ||
+        log "prometheus: running without --$flag (observability/prometheus/retention.flags); restart it to apply: down prometheus, up prometheus"
+    done
   else
     port_open "$AIOS_PROMETHEUS_PORT" &&
       die "prometheus: port $AIOS_PROMETHEUS_PORT is taken by a process that is not a ready Prometheus (Debian's prometheus service?)"
     log "prometheus: starting on $PROM_URL (log $PROM_LOG)"
     started=true
     spawn prometheus "$PROM_LOG" /usr/bin/prometheus --config.file="$PROM_DIR/prometheus.yml" \
-      --storage.tsdb.path="$PROM_DIR/data" --storage.tsdb.retention.time=2d \
+      --storage.tsdb.path="$PROM_DIR/data" "${flags[@]}" \
       --web.listen-address="127.0.0.1:$AIOS_PROMETHEUS_PORT" --web.enable-lifecycle
     wait_daemon prometheus 60 "prometheus" "$PROM_LOG" prometheus_ready ||
       die "prometheus did not start; see $PROM_LOG"
@@ -78,6 +95,16 @@ prometheus_up() {
 prometheus_down() {
   if pid_alive prometheus; then log "prometheus: stopping"; fi
   stop_pid prometheus
+}
+
+prometheus_reset() {
+  prometheus_down
+  if [ -d "$PROM_DIR/data" ]; then
+    log "prometheus: WIPING its history ($PROM_DIR/data)"
+    rm -rf "$PROM_DIR/data"
+  else
+    log "prometheus: no history in $PROM_DIR/data: nothing to wipe"
+  fi
 }
 
 prometheus_status() {

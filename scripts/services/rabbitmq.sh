@@ -154,6 +154,22 @@ rabbitmq_down() {
   fi
 }
 
+# Wipes the node this script runs (its Mnesia: vhosts, queues, messages). A node someone else
+# started is not ours to wipe: it is left alone, and said so.
+rabbitmq_reset() {
+  if ! pid_alive rabbitmq && port_open "$AIOS_RABBITMQ_PORT"; then
+    log "rabbitmq: the node on 127.0.0.1:$AIOS_RABBITMQ_PORT was not started by this script: not wiping it (delete its vhosts yourself)"
+    return 0
+  fi
+  rabbitmq_down
+  if [ -d "$RABBITMQ_DIR/mnesia" ]; then
+    log "rabbitmq: WIPING node $RABBITMQ_NODE: every vhost, queue and message ($RABBITMQ_DIR/mnesia)"
+    rm -rf "$RABBITMQ_DIR/mnesia"
+  else
+    log "rabbitmq: no data in $RABBITMQ_DIR/mnesia: nothing to wipe"
+  fi
+}
+
 rabbitmq_status() {
   local who="not started by services.sh"
   pid_alive rabbitmq && who="started by services.sh"

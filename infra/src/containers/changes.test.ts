@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig, repositoryPath, type StackConfigInput } from "../config.ts";
 import { containerAction, containerChanges, type ContainerChange, type SecretValues } from "./changes.ts";
+import { loadObservabilitySettings } from "../observability/settings.ts";
 import { containerPlans, type ContainerPlan } from "./plan.ts";
 
 // Which stack-config edits replace which containers, computed as the Docker provider would decide
@@ -10,10 +11,7 @@ import { containerPlans, type ContainerPlan } from "./plan.ts";
 // difference; it does not run the provider, so it cannot prove the provider behaves as its schema
 // says.
 
-const localPrometheusConfig = await readFile(
-  repositoryPath("observability/prometheus/prometheus.yml"),
-  "utf8",
-);
+const observability = await loadObservabilitySettings(repositoryPath("config/observability.yaml"));
 const alertRules = await readFile(repositoryPath("observability/prometheus/alerts.yml"), "utf8");
 
 const PROD: StackConfigInput = {
@@ -34,7 +32,7 @@ const SECRETS: SecretValues = {
 const plans = (values: StackConfigInput): ContainerPlan[] =>
   containerPlans({
     config: parseStackConfig(values),
-    localPrometheusConfig,
+    observability,
     alertRules,
     staleUploadsExpiry: undefined,
   });
@@ -66,7 +64,7 @@ describe("what a config edit does to the containers of the prod stack", () => {
     expect(summary(edit({ config: { prometheusRetentionTime: "60d" } }))).toEqual({
       "aios-prod-prometheus": "replace(command)",
     });
-    expect(summary(edit({ config: { prometheusScrapeInterval: "30s" } }))).toEqual({
+    expect(summary(edit({ config: { prometheusScrapeIntervals: '{"rabbitmq":"30s"}' } }))).toEqual({
       "aios-prod-prometheus": "replace(uploads)",
     });
   });

@@ -6,23 +6,25 @@ import { promisify } from "node:util";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseStackConfig, repositoryPath } from "../config.ts";
-import { InfraPlanError } from "../errors.ts";
+import { ObservabilityConfigError } from "../errors.ts";
+import { loadObservabilitySettings } from "../observability/settings.ts";
 import {
   containerPlans,
   containerPrometheusConfig,
   IMAGES,
   minioCommand,
   prometheusCommand,
+  prometheusSettings,
 } from "./plan.ts";
 
 const run = promisify(execFile);
 const dev = parseStackConfig({ environment: "dev", devAgents: "true" });
 const prod = parseStackConfig({ environment: "prod", queueType: "quorum" });
-const localConfig = await readFile(repositoryPath("observability/prometheus/prometheus.yml"), "utf8");
+const observability = await loadObservabilitySettings(repositoryPath("config/observability.yaml"));
 const alertRules = await readFile(repositoryPath("observability/prometheus/alerts.yml"), "utf8");
 const plans = containerPlans({
   config: dev,
-  localPrometheusConfig: localConfig,
+  observability,
   alertRules,
   staleUploadsExpiry: "24h",
 });
@@ -34,11 +36,11 @@ const prodCluster = parseStackConfig({
   minioNodes: "4",
   prometheusRetentionTime: "30d",
   prometheusRetentionSize: "50GB",
-  prometheusScrapeInterval: "30s",
+  prometheusScrapeIntervals: '{"rabbitmq":"30s"}',
 });
 const prodPlans = containerPlans({
   config: prodCluster,
-  localPrometheusConfig: localConfig,
+  observability,
   alertRules,
   staleUploadsExpiry: undefined,
 });
@@ -158,36 +160,44 @@ describe("the production shape (aios:rabbitmqNodes 3, aios:minioNodes 4)", () =>
     });
     const roles = containerPlans({
       config: external,
-      localPrometheusConfig: localConfig,
+      observability,
       alertRules,
       staleUploadsExpiry: undefined,
     }).map((p) => p.role);
     expect(roles).toEqual(["rabbitmq", "prometheus", "grafana"]);
     const jobs = (
-      parse(containerPrometheusConfig(localConfig, external)) as { scrape_configs: { job_name: string }[] }
+      parse(containerPrometheusConfig(prometheusSettings(external, observability), external)) as {
+        scrape_configs: { job_name: string }[];
+      }
     ).scrape_configs.map((j) => j.job_name);
     expect(jobs).not.toContain("minio");
   });
 
   it("keeps Prometheus' retention by time and size and its intervals from stack config", () => {
     const prometheus = ofRole("prometheus")[0];
-    expect(prometheus?.command).toEqual(
-      prometheusCommand({
-        retentionTime: "30d",
-        retentionSize: "50GB",
-        scrapeInterval: "30s",
-        evaluationInterval: "15s",
-      }),
-    );
+    expect(prometheus?.command).toEqual(prometheusCommand(prometheusSettings(prodCluster, observability)));
     expect(prometheus?.command).toContain("--storage.tsdb.retention.time=30d");
     expect(prometheus?.command).toContain("--storage.tsdb.retention.size=50GB");
-    expect(byRole("prometheus")?.command).toContain("--storage.tsdb.retention.time=15d");
-    expect(byRole("prometheus")?.command?.some((a) => a.includes("retention.size"))).toBe(false);
-    const config = parse(containerPrometheusConfig(localConfig, prodCluster)) as {
+    // A stack that overrides nothing runs the stack profile of config/observability.yaml.
+    expect(byRole("prometheus")?.command).toContain(
+      `--storage.tsdb.retention.time=${observability.prometheus.stack.retention.time}`,
+    );
+    const config = parse(
+      containerPrometheusConfig(prometheusSettings(prodCluster, observability), prodCluster),
+    ) as {
       global: Record<string, string>;
-      scrape_configs: { job_name: string; static_configs?: { targets: string[] }[] }[];
+      scrape_configs: {
+        job_name: string;
+        scrape_interval: string;
+        static_configs?: { targets: string[] }[];
+      }[];
     };
-    expect(config.global).toMatchObject({ scrape_interval: "30s", evaluation_interval: "15s" });
+    expect(config.global).toMatchObject({ evaluation_interval: "15s" });
+    // The stack's own interval for the per-queue job, the profile's for the others.
+    expect(config.scrape_configs.find((j) => j.job_name === "rabbitmq")?.scrape_interval).toBe("30s");
+    expect(config.scrape_configs.find((j) => j.job_name === "rabbitmq-node")?.scrape_interval).toBe(
+      observability.prometheus.stack.scrapeIntervals["rabbitmq-node"],
+    );
     expect(
       config.scrape_configs.find((j) => j.job_name === "rabbitmq")?.static_configs?.[0]?.targets,
     ).toEqual(["aios-rabbitmq-1:15692", "aios-rabbitmq-2:15692", "aios-rabbitmq-3:15692"]);
@@ -200,6 +210,7 @@ describe("containerPrometheusConfig", () => {
       parse(text) as {
         scrape_configs: {
           job_name: string;
+          scrape_interval: string;
           metrics_path?: string;
           static_configs?: { targets: string[] }[];
           file_sd_configs?: unknown;
@@ -207,11 +218,12 @@ describe("containerPrometheusConfig", () => {
       }
     ).scrape_configs;
 
-  it("keeps the local jobs and metrics paths, with targets on the container network", () => {
-    const jobs = scrape(containerPrometheusConfig(localConfig, dev));
-    const rabbitmq = jobs.find((j) => j.job_name === "rabbitmq");
-    expect(rabbitmq?.metrics_path).toBe("/metrics/per-object");
-    expect(rabbitmq?.static_configs?.[0]?.targets).toEqual(["aios-rabbitmq-1:15692"]);
+  it("runs the local jobs and metrics paths, with targets on the container network", () => {
+    const jobs = scrape(containerPrometheusConfig(prometheusSettings(dev, observability), dev));
+    const perObject = jobs.find((j) => j.job_name === "rabbitmq");
+    expect(perObject?.metrics_path).toBe("/metrics/per-object");
+    expect(perObject?.static_configs?.[0]?.targets).toEqual(["aios-rabbitmq-1:15692"]);
+    expect(jobs.find((j) => j.job_name === "rabbitmq-node")?.metrics_path).toBe("/metrics");
     expect(jobs.find((j) => j.job_name === "aios")?.static_configs?.[0]?.targets).toEqual([
       "aios-dev-agents:9464",
     ]);
@@ -220,18 +232,50 @@ describe("containerPrometheusConfig", () => {
     ]);
   });
 
+  it("scrapes at the intervals of the stack profile of config/observability.yaml", () => {
+    const jobs = scrape(containerPrometheusConfig(prometheusSettings(prod, observability), prod));
+    expect(Object.fromEntries(jobs.map((j) => [j.job_name, j.scrape_interval]))).toEqual(
+      observability.prometheus.stack.scrapeIntervals,
+    );
+  });
+
   it("discovers agents through file_sd when the stack runs no dev agents", () => {
-    const aios = scrape(containerPrometheusConfig(localConfig, prod)).find((j) => j.job_name === "aios");
+    const aios = scrape(containerPrometheusConfig(prometheusSettings(prod, observability), prod)).find(
+      (j) => j.job_name === "aios",
+    );
     expect(aios?.file_sd_configs).toEqual([
-      { files: ["/etc/prometheus/targets/*.json"], refresh_interval: "30s" },
+      {
+        files: ["/etc/prometheus/targets/*.json"],
+        refresh_interval: observability.prometheus.stack.scrapeIntervals.aios,
+      },
     ]);
     expect(aios?.static_configs).toBeUndefined();
   });
 
-  it("refuses a local target that no container serves, naming the job", () => {
-    const extra = `${localConfig}\n  - job_name: rgw\n    static_configs:\n      - targets: ["127.0.0.1:7480"]\n`;
-    expect(() => containerPrometheusConfig(extra, dev)).toThrow(InfraPlanError);
-    expect(() => containerPrometheusConfig(extra, dev)).toThrow("job 'rgw' scrapes 127.0.0.1:7480");
+  it("refuses a stack profile without an interval for a job, naming the key", () => {
+    const { minio: _, ...intervals } = observability.prometheus.stack.scrapeIntervals;
+    const partial = {
+      prometheus: {
+        ...observability.prometheus,
+        stack: { ...observability.prometheus.stack, scrapeIntervals: intervals },
+      },
+    };
+    expect(() => containerPrometheusConfig(prometheusSettings(dev, partial), dev)).toThrow(
+      ObservabilityConfigError,
+    );
+    expect(() => containerPrometheusConfig(prometheusSettings(dev, partial), dev)).toThrow(
+      "prometheus.stack.scrapeIntervals.minio: missing",
+    );
+  });
+
+  it("keeps the retention of the stack profile on Prometheus' command line", () => {
+    const { time, size } = observability.prometheus.stack.retention;
+    expect(byRole("prometheus")?.command).toEqual(
+      expect.arrayContaining([
+        `--storage.tsdb.retention.time=${time}`,
+        `--storage.tsdb.retention.size=${size}`,
+      ]),
+    );
   });
 
   it("is a configuration promtool accepts, with the alert rules beside it", async () => {
@@ -240,7 +284,10 @@ describe("containerPrometheusConfig", () => {
       await writeFile(join(dir, "alerts.yml"), alertRules);
       // One node of each, and the production shape (three broker targets, its own intervals).
       for (const config of [dev, prodCluster]) {
-        await writeFile(join(dir, "prometheus.yml"), containerPrometheusConfig(localConfig, config));
+        await writeFile(
+          join(dir, "prometheus.yml"),
+          containerPrometheusConfig(prometheusSettings(config, observability), config),
+        );
         const { stdout } = await run("promtool", ["check", "config", join(dir, "prometheus.yml")]);
         expect(stdout).toContain("SUCCESS");
       }

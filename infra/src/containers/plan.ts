@@ -1,6 +1,4 @@
-import { parse, stringify } from "yaml";
 import type { StackConfig } from "../config.ts";
-import { InfraPlanError } from "../errors.ts";
 import {
   rabbitmqClusterLayout,
   rabbitmqDefinitions,
@@ -8,6 +6,12 @@ import {
   rabbitmqNodeFiles,
   STANDARD_PORTS,
 } from "./rabbitmq-cluster.ts";
+import { renderPrometheusConfig } from "../observability/prometheus-config.ts";
+import {
+  type ObservabilitySettings,
+  type PrometheusProfile,
+  retentionFlags,
+} from "../observability/settings.ts";
 
 // Pure description of the containers of one environment: images (pinned, never :latest), ports
 // (published on the stack's bind address only), health checks, non-secret environment and files.
@@ -73,8 +77,8 @@ export interface ContainerPlan {
 
 export interface ContainerPlanInputs {
   readonly config: StackConfig;
-  /** observability/prometheus/prometheus.yml: the local services' scrape config, adapted here. */
-  readonly localPrometheusConfig: string;
+  /** config/observability.yaml: the stack's Prometheus retention and scrape intervals. */
+  readonly observability: ObservabilitySettings;
   /** observability/prometheus/alerts.yml, uploaded unchanged (one source of alert rules). */
   readonly alertRules: string;
   /** From the storage plan: MinIO aborts multipart uploads older than this (e.g. `24h`). */
@@ -99,30 +103,32 @@ const RABBITMQ_UID = "999";
 /** Published port of node `index`: node 1 on the standard port, node n on standard + (n-1)·step. */
 const nodePort = (standard: number, index: number, step = 1) => standard + index * step;
 
-/** Prometheus' storage and evaluation settings, from stack config. */
-export interface PrometheusSettings {
-  readonly retentionTime: string;
-  readonly retentionSize: string | undefined;
-  readonly scrapeInterval: string;
-  readonly evaluationInterval: string;
+/**
+ * The stack's Prometheus profile: config/observability.yaml's `stack` profile (the one definition
+ * shared with the local services), with what the stack's config overrides: retention time and
+ * size, evaluation interval, and scrape intervals per job.
+ */
+export function prometheusSettings(
+  config: StackConfig,
+  observability: ObservabilitySettings,
+): PrometheusProfile {
+  const profile = observability.prometheus.stack;
+  return {
+    retention: {
+      time: config.prometheusRetentionTime ?? profile.retention.time,
+      size: config.prometheusRetentionSize ?? profile.retention.size,
+    },
+    evaluationInterval: config.prometheusEvaluationInterval ?? profile.evaluationInterval,
+    scrapeIntervals: { ...profile.scrapeIntervals, ...config.prometheusScrapeIntervals },
+  };
 }
 
-export const prometheusSettings = (config: StackConfig): PrometheusSettings => ({
-  retentionTime: config.prometheusRetentionTime,
-  retentionSize: config.prometheusRetentionSize,
-  scrapeInterval: config.prometheusScrapeInterval,
-  evaluationInterval: config.prometheusEvaluationInterval,
-});
-
 /** The Prometheus server's command line for these settings. */
-export function prometheusCommand(settings: PrometheusSettings): string[] {
+export function prometheusCommand(profile: PrometheusProfile): string[] {
   return [
     "--config.file=/etc/prometheus/prometheus.yml",
     "--storage.tsdb.path=/prometheus",
-    `--storage.tsdb.retention.time=${settings.retentionTime}`,
-    ...(settings.retentionSize === undefined
-      ? []
-      : [`--storage.tsdb.retention.size=${settings.retentionSize}`]),
+    ...retentionFlags(profile),
     "--web.enable-lifecycle",
   ];
 }
@@ -226,14 +232,14 @@ export function containerPlans(inputs: ContainerPlanInputs): ContainerPlan[] {
       hostname: prometheusName,
       image: IMAGES.prometheus,
       ports: [on(9090)],
-      command: prometheusCommand(prometheusSettings(config)),
+      command: prometheusCommand(prometheusSettings(config, inputs.observability)),
       envs: [],
       healthcheck: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1:9090/-/ready"],
       volume: volume(prometheusName, "/prometheus"),
       files: [
         {
           file: "/etc/prometheus/prometheus.yml",
-          content: containerPrometheusConfig(inputs.localPrometheusConfig, config),
+          content: containerPrometheusConfig(prometheusSettings(config, inputs.observability), config),
         },
         { file: "/etc/prometheus/alerts.yml", content: inputs.alertRules },
       ],
@@ -265,93 +271,39 @@ export function containerPlans(inputs: ContainerPlanInputs): ContainerPlan[] {
   ];
 }
 
-interface ScrapeConfig {
-  job_name: string;
-  metrics_path?: string;
-  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
-  file_sd_configs?: { files: string[]; refresh_interval?: string }[];
-  [key: string]: unknown;
-}
-
 /**
- * The local Prometheus config (observability/prometheus/prometheus.yml, used by
- * scripts/services.sh) adapted to the container network: the same jobs, metrics paths and rule
- * files, with targets on 127.0.0.1 replaced by container names, agents registered statically
- * (the dev agents container) or through file_sd, and MinIO's own metrics added.
+ * The stack's prometheus.yml: the jobs of the local services' Prometheus (one renderer,
+ * infra/src/observability/prometheus-config.ts) with targets on the container network, intervals of
+ * the `stack` profile of config/observability.yaml, agents registered statically (the dev agents
+ * container) or through file_sd, and MinIO's own metrics.
+ * @throws {ObservabilityConfigError} when the stack profile lacks an interval for one of the jobs.
  */
-export function containerPrometheusConfig(localConfig: string, config: StackConfig): string {
-  const document = parse(localConfig) as { scrape_configs?: ScrapeConfig[]; [key: string]: unknown };
-  if (!Array.isArray(document.scrape_configs)) {
-    throw new InfraPlanError("observability/prometheus/prometheus.yml: no scrape_configs list");
-  }
-  // Local port → the containers that serve it on the container network (every broker node).
-  const localPorts: Record<string, string[]> = {
-    "9090": ["127.0.0.1:9090"], // Prometheus scrapes itself inside its own container.
-    "15692": rabbitmqClusterLayout(config).nodes.map(
-      (_, index) => `${rabbitmqHostname(index)}:${STANDARD_PORTS.prometheus}`,
-    ),
-  };
-  const scrapeConfigs = document.scrape_configs.map((job): ScrapeConfig => {
-    if (job.file_sd_configs) {
-      // Agents register /metrics endpoints through file_sd locally; in a stack the dev agents
-      // container is the target, and other agents can still drop files in /etc/prometheus/targets.
-      const { file_sd_configs: _, ...rest } = job;
-      return {
-        ...rest,
-        ...(config.devAgents
-          ? {
-              static_configs: [
-                { targets: [`${containerName(config, "agents")}:9464`], labels: { agent: "examples" } },
-              ],
-            }
-          : { file_sd_configs: [{ files: ["/etc/prometheus/targets/*.json"], refresh_interval: "30s" }] }),
-      };
-    }
-    return {
-      ...job,
-      static_configs: (job.static_configs ?? []).map((group) => ({
-        ...group,
-        targets: group.targets.flatMap((target) => {
-          const port = /^(?:127\.0\.0\.1|localhost):(\d+)$/.exec(target)?.[1];
-          const mapped = port === undefined ? undefined : localPorts[port];
-          if (mapped === undefined) {
-            throw new InfraPlanError(
-              `observability/prometheus/prometheus.yml: job '${job.job_name}' scrapes ${target}, which no container of the stack serves; map it in infra/src/containers/plan.ts`,
-            );
-          }
-          return mapped;
-        }),
-      })),
-    };
-  });
-  if (config.s3Backend === "minio") {
-    // Cluster and bucket metrics describe the whole deployment whichever node answers; one
-    // target keeps the series single (a down node 1 leaves a gap, which the alerts notice).
-    const target = `${minioHostname(0)}:9000`;
-    scrapeConfigs.push(
-      {
-        job_name: "minio",
-        metrics_path: "/minio/v2/metrics/cluster",
-        static_configs: [{ targets: [target] }],
-      },
-      {
-        job_name: "minio-buckets",
-        metrics_path: "/minio/v2/metrics/bucket",
-        static_configs: [{ targets: [target] }],
-      },
-    );
-  }
-  const settings = prometheusSettings(config);
-  const global = (document.global ?? {}) as Record<string, unknown>;
-  return `# Generated by infra from observability/prometheus/prometheus.yml; do not edit in the container.\n${stringify(
-    {
-      ...document,
-      global: {
-        ...global,
-        scrape_interval: settings.scrapeInterval,
-        evaluation_interval: settings.evaluationInterval,
-      },
-      scrape_configs: scrapeConfigs,
+export function containerPrometheusConfig(profile: PrometheusProfile, config: StackConfig): string {
+  const minio = config.s3Backend === "minio";
+  // With an external S3 server there is no MinIO to scrape: its jobs' intervals do not apply.
+  const scrapeIntervals = Object.fromEntries(
+    Object.entries(profile.scrapeIntervals).filter(([job]) => minio || !job.startsWith("minio")),
+  );
+  return renderPrometheusConfig({
+    profileName: "stack",
+    profile: { ...profile, scrapeIntervals },
+    targets: {
+      // Prometheus scrapes itself inside its own container.
+      prometheus: "127.0.0.1:9090",
+      // Every broker node: each serves its own node's metrics (and the queues it leads).
+      rabbitmqPlugin: rabbitmqClusterLayout(config).nodes.map(
+        (_, index) => `${rabbitmqHostname(index)}:${STANDARD_PORTS.prometheus}`,
+      ),
+      agents: config.devAgents
+        ? { targets: [`${containerName(config, "agents")}:9464`], labels: { agent: "examples" } }
+        : { files: ["/etc/prometheus/targets/*.json"] },
+      // Cluster and bucket metrics describe the whole deployment whichever node answers; one
+      // target keeps the series single (a down node 1 leaves a gap, which the alerts notice).
+      ...(minio ? { minio: `${minioHostname(0)}:9000` } : {}),
     },
-  )}`;
+    ruleFiles: ["alerts.yml"],
+    header: [
+      "Generated by infra from config/observability.yaml (profile `stack`); do not edit in the container.",
+    ],
+  });
 }

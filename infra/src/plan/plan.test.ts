@@ -42,7 +42,7 @@ describe("npm run plan -- dev --json", () => {
   it("declares one of each service, the dev agents and the Grafana content", () => {
     expect(count(dev, "docker:index/container:Container")).toBe(5);
     expect(count(dev, "docker:index/volume:Volume")).toBe(4);
-    expect(count(dev, "grafana:oss/dashboard:Dashboard")).toBe(3);
+    expect(count(dev, "grafana:oss/dashboard:Dashboard")).toBe(4); // overview, messaging, storage, agents
     expect(count(dev, "grafana:oss/folder:Folder")).toBe(1);
     expect(count(dev, "rabbitmq:index/queue:Queue")).toBeGreaterThan(5);
     expect(count(dev, "minio:index/s3Bucket:S3Bucket")).toBeGreaterThan(0);

@@ -3,6 +3,8 @@ import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { AiosError } from "../errors.ts";
 import { registerDlqCommands } from "./commands/dlq.ts";
+import { registerHealthCommands } from "./commands/health.ts";
+import { registerStatusCommands } from "./commands/status.ts";
 import { registerStorageCommands } from "./commands/storage.ts";
 import { registerTopologyCommands } from "./commands/topology.ts";
 import { registerWorkspaceCommands } from "./commands/workspace.ts";
@@ -13,7 +15,7 @@ import { registerWorkspaceCommands } from "./commands/workspace.ts";
  */
 export function buildProgram(): Command {
   const program = new Command("aios")
-    .description("Operate an AIOS environment: topology, dead letters, buckets and workspaces")
+    .description("Operate an AIOS environment: topology, dead letters, buckets, workspaces and health")
     .version(packageVersion(), "-V, --version", "print the version of @aios/runtime")
     .showHelpAfterError()
     .exitOverride();
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerDlqCommands(program);
   registerStorageCommands(program);
   registerWorkspaceCommands(program);
+  registerHealthCommands(program);
+  registerStatusCommands(program);
   return program;
 }
 

@@ -1,97 +1,76 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
-import { renderMetrics } from "../metrics/index.ts";
-import { type HealthCheck, runHealthChecks } from "./check.ts";
+import { processRegistry } from "../metrics/index.ts";
+import type { HealthCheck } from "./check.ts";
+import { createHealthHandler } from "./handler.ts";
+import { Health, type HealthOptions } from "./health.ts";
 
-/** What a health server checks and serves: the checks, the metrics registry, and where to listen. */
-export interface HealthServerOptions {
-  readonly checks: readonly HealthCheck[];
+/** Options of {@link startHealthServer}. */
+export interface HealthServerOptions extends Omit<HealthOptions, "registry"> {
+  /** An existing Health; otherwise one is made from `checks` and the other HealthOptions. */
+  readonly health?: Health;
+  readonly checks?: readonly HealthCheck[];
+  /** Served at `/metrics`, and where the check gauge is recorded. Default: the process registry. */
   readonly registry?: Registry;
   /** Default 0: any free port. */
   readonly port?: number;
   /** Default 127.0.0.1; bind wider only behind a network you trust. */
   readonly host?: string;
+  /** Default `/health`. */
+  readonly basePath?: string;
 }
 
-/** A running health server: its URL and port, readiness control and `close`. */
+/** A running health server. */
 export interface HealthServer {
+  /** e.g. `http://127.0.0.1:9464` */
   readonly url: string;
   readonly port: number;
-  /** After this, /ready answers 503 so load balancers stop sending work while the process drains. */
+  readonly health: Health;
+  /** Readiness answers 503 from now on (same as `health.markShuttingDown()`). */
   markNotReady(): void;
-  /** Stops listening and closes open connections. */
+  /** Stops listening and closes idle keep-alive connections. */
   close(): Promise<void>;
 }
 
-/** A request handler for /live, /ready, /health (application/health+json) and /metrics. */
-export function createHealthHandler(
-  options: Omit<HealthServerOptions, "port" | "host"> & { isReady?: () => boolean },
-) {
-  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const path = new URL(request.url ?? "/", "http://localhost").pathname;
-    if (path === "/live")
-      return send(response, 200, "application/health+json", JSON.stringify({ status: "ok" }));
-    if (path === "/ready" || path === "/health") {
-      const report = await runHealthChecks(options.checks);
-      const ready = (options.isReady?.() ?? true) && report.status !== "down";
-      const status = path === "/ready" && !ready ? "down" : report.status;
-      return send(
-        response,
-        status === "down" ? 503 : 200,
-        "application/health+json",
-        JSON.stringify({ ...report, status }),
-      );
-    }
-    if (path === "/metrics" && options.registry) {
-      const metrics = await renderMetrics(options.registry);
-      return send(response, 200, metrics.contentType, metrics.body);
-    }
-    return send(response, 404, "text/plain", "not found\n");
-  };
-}
-
 /**
- * Starts an HTTP server with `/health` (every check), `/ready` (503 once not ready or when a
- * critical check fails) and `/metrics` (the registry in Prometheus' text format).
+ * A small HTTP server for the probes (`/health`, `/health/live`, `/health/ready`,
+ * `/health/startup`, and `/live`, `/ready` as before) and `/metrics`.
  *
+ * @throws Error (EADDRINUSE…) when it cannot listen.
  * @example
  * ```ts
- * const health = await startHealthServer({
- *   checks: [brokerCheck(connection), httpCheck({ name: "s3", url: `${env.AIOS_S3_ENDPOINT}/` })],
- *   port: 8080,
- * });
- * process.on("SIGTERM", async () => {
- *   health.markNotReady(); // load balancers stop sending work
- *   await consumer.stop();
- *   await health.close();
- * });
+ * const server = await startHealthServer({ checks: [rabbitmqCheck(connection)], port: 9464 });
+ * console.log(`${server.url}/health/ready`);
  * ```
  */
-export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
-  let ready = true;
-  const handler = createHealthHandler({ ...options, isReady: () => ready });
-  const server = createServer((request, response) => {
-    handler(request, response).catch((error: Error) =>
-      send(response, 500, "text/plain", `${error.message}\n`),
-    );
+export async function startHealthServer(options: HealthServerOptions = {}): Promise<HealthServer> {
+  const registry = options.registry ?? processRegistry();
+  const health = options.health ?? new Health({ ...options, registry });
+  const handler = createHealthHandler(health, {
+    metrics: registry,
+    legacyPaths: true,
+    ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
   });
+  const server = createServer((request, response) => void handler(request, response));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(":") ? `[${address}]` : address;
   return {
-    url: `http://${address}:${port}`,
+    url: `http://${host}:${port}`,
     port,
-    markNotReady: () => {
-      ready = false;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    health,
+    markNotReady: () => health.markShuttingDown(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
   };
-}
-
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  response.writeHead(status, { "content-type": contentType, "cache-control": "no-store" });
-  response.end(body);
 }

@@ -10,7 +10,9 @@ import { StorageError } from "./errors.ts";
 // after all other tests, alone (vitest "disruptive" project). The Ceph OSD keeps the data.
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
-const pidFile = "/var/lib/aios-services/pids/radosgw.pid";
+// The gateway of the services the environment points at (AIOS_STATE_DIR: an isolated set, see
+// docs/services.md), never the shared one behind an isolated set's back.
+const pidFile = `${process.env.AIOS_STATE_DIR ?? "/var/lib/aios-services"}/pids/radosgw.pid`;
 
 async function gatewayUp(): Promise<void> {
   await run("bash", ["scripts/services.sh", "up", "rgw"], { timeout: 180_000 });

@@ -509,6 +509,19 @@ export class ObjectStore {
   }
 
   /**
+   * One HEAD bucket request, never retried (a health probe wants the answer of now): true when
+   * the bucket exists, false when the server says it does not.
+   *
+   * @throws {@link StorageTimeoutError}, {@link StorageAbortedError}, or the translated S3 error
+   *   ({@link AccessDeniedError}, {@link StorageUnavailableError}…).
+   */
+  async bucketExists(bucket: string, options: CallOptions = {}): Promise<boolean> {
+    return this.#run("head bucket", bucket, undefined, options, { retryable: false }, () =>
+      this.#client.bucketExists(bucket),
+    );
+  }
+
+  /**
    * Whether the object exists.
    *
    * @throws {@link BucketNotFoundError} when the bucket does not exist.
