@@ -5,7 +5,16 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/coverage/**", ".tools/**", "dashboards/generated/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "**/coverage/**",
+      ".tools/**",
+      "dashboards/generated/**",
+      "docs/api/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,13 +5,8 @@ import { randomUUID } from "node:crypto";
 import amqp from "amqplib";
 import amqpConnectionManager from "amqp-connection-manager";
 import { Registry } from "prom-client";
-import {
-  ConnectionManager,
-  Consumer,
-  ENVELOPE_CONTENT_TYPE,
-  messagingMetrics,
-  Publisher,
-} from "../runtime/src/messaging/index.ts";
+import { ENVELOPE_CONTENT_TYPE } from "../runtime/src/messaging/envelope.ts";
+import { ConnectionManager, Consumer, messagingMetrics, Publisher } from "../runtime/src/messaging/index.ts";
 import { createTestVhost } from "../runtime/src/testing/broker.ts";
 import { findWorkQueue, parseTopologySpec } from "../runtime/src/topology/index.ts";
 import { flag, interleaved, percentile, quick, round2, timed } from "./lib.ts";

@@ -15,6 +15,7 @@ import { ObjectStore } from "../runtime/src/storage/index.ts";
 import { emptyBucket } from "../runtime/src/testing/s3.ts";
 import { pushDirectory, WorkspaceStore } from "../runtime/src/workspace/index.ts";
 import { interleaved, quick, round2, timed } from "./lib.ts";
+import { s3ClientOf } from "../runtime/src/storage/object-store.ts";
 
 const run = promisify(execFile);
 const env = readEnv();
@@ -60,10 +61,10 @@ const suffix = randomUUID().slice(0, 8);
 const tools = `bench-tools-${suffix}`;
 const blobs = `bench-blobs-${suffix}`;
 const refs = `bench-refs-${suffix}`;
-await store.client.makeBucket(tools);
-await store.client.makeBucket(blobs);
-await store.client.setBucketVersioning(blobs, { Status: "Enabled" });
-await store.client.makeBucket(refs);
+await s3ClientOf(store).makeBucket(tools);
+await s3ClientOf(store).makeBucket(blobs);
+await s3ClientOf(store).setBucketVersioning(blobs, { Status: "Enabled" });
+await s3ClientOf(store).makeBucket(refs);
 const workspaces = new WorkspaceStore({ store, blobBucket: blobs, refBucket: refs, concurrency: 32 });
 
 const root = await mkdtemp(join(tmpdir(), "aios-bench-"));
@@ -88,7 +89,7 @@ async function minioLoop(prefix: string): Promise<void> {
     Array.from({ length: 32 }, async () => {
       while (next < localFiles.length) {
         const file = localFiles[next++] as string;
-        await store.client.fPutObject(tools, `${prefix}/${file.slice(dir.length + 1)}`, file);
+        await s3ClientOf(store).fPutObject(tools, `${prefix}/${file.slice(dir.length + 1)}`, file);
       }
     }),
   );
@@ -170,10 +171,12 @@ const big = await interleaved(BIG_ROUNDS, {
   aws_upload: uploadTrial("aws", (key) =>
     aws("s3", "cp", "--only-show-errors", bigFile, `s3://${tools}/${key}`),
   ),
-  minio_upload: uploadTrial("minio", (key) => store.client.putObject(tools, key, createReadStream(bigFile))),
+  minio_upload: uploadTrial("minio", (key) =>
+    s3ClientOf(store).putObject(tools, key, createReadStream(bigFile)),
+  ),
   sdk_upload: uploadTrial("sdk", (key) => store.putObject(tools, key, createReadStream(bigFile)), true),
   minio_download: () =>
-    timed(async () => pipeline(await store.client.getObject(tools, "big/source.bin"), sink())),
+    timed(async () => pipeline(await s3ClientOf(store).getObject(tools, "big/source.bin"), sink())),
   sdk_download: () => sampled(() => timed(() => store.downloadTo(tools, "big/source.bin", sink()))),
 });
 
@@ -204,7 +207,7 @@ results.sdk_peak_rss_growth_mib = round2(peakGrowth / 1024 / 1024);
 
 for (const bucket of [tools, blobs, refs]) {
   await emptyBucket(store, bucket);
-  await store.client.removeBucket(bucket);
+  await s3ClientOf(store).removeBucket(bucket);
 }
 await rm(root, { recursive: true, force: true });
 void generation;

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ObjectStore } from "../runtime/src/storage/index.ts";
 import { WorkspaceStore } from "../runtime/src/workspace/index.ts";
+import { s3ClientOf } from "../runtime/src/storage/object-store.ts";
 
 // The S3 server keeps its data: across `down`/`up`, a SIGKILLed OSD and gateway, and a machine
 // restart. Every test here stops, kills or wipes Ceph, so they run on a private cluster built by
@@ -102,8 +103,8 @@ describe("Ceph RGW of scripts/services.sh keeps its data (private cluster)", () 
       region: "us-east-1",
       partSize: 5 * MiB,
     });
-    await store.client.makeBucket(bucket);
-    await store.client.makeBucket(refs);
+    await s3ClientOf(store).makeBucket(bucket);
+    await s3ClientOf(store).makeBucket(refs);
     workspaces = new WorkspaceStore({ store, blobBucket: bucket, refBucket: refs });
     await workspaces.create(ws, { author: "test" });
     ({ commit } = await workspaces.commit(
@@ -223,15 +224,15 @@ describe("Ceph RGW of scripts/services.sh keeps its data (private cluster)", () 
       const up = await services("up", "rgw");
       expect(up, up.stderr).toMatchObject({ code: 0 });
       expect(up.stderr).toContain("bootstrapping");
-      expect(await store.client.bucketExists(bucket)).toBe(false);
+      expect(await s3ClientOf(store).bucketExists(bucket)).toBe(false);
       expect(await readFile(join(env.AIOS_STATE_DIR!, "s3-credentials"), "utf8")).toBe(keys);
 
       // `down --purge` is the same wipe.
-      await store.client.makeBucket(bucket);
+      await s3ClientOf(store).makeBucket(bucket);
       const purge = await services("down", "--purge", "ceph");
       expect(purge.stderr).toContain("WIPING the Ceph cluster");
       expect(await services("up", "rgw")).toMatchObject({ code: 0 });
-      expect(await store.client.bucketExists(bucket)).toBe(false);
+      expect(await s3ClientOf(store).bucketExists(bucket)).toBe(false);
     },
   );
 

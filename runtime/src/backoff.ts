@@ -1,3 +1,7 @@
+/**
+ * Exponential backoff between reconnection attempts: `initialDelayMs`, multiplied by `factor` per
+ * attempt, capped at `maxDelayMs`, with jitter.
+ */
 export interface BackoffOptions {
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;

@@ -16,8 +16,23 @@ const EnvSchema = z.object({
   AIOS_PROMETHEUS_URL: z.url().default("http://127.0.0.1:9090"),
 });
 
+/**
+ * The parsed AIOS environment (`AIOS_AMQP_URL`, `AIOS_S3_*`, …), with defaults for a local dev setup.
+ */
 export type AiosEnv = z.infer<typeof EnvSchema>;
 
+/**
+ * Reads and validates the AIOS environment variables.
+ *
+ * @param source - Where to read them; default `process.env`.
+ * @returns The variables, with defaults filled in.
+ * @throws {@link InvalidArgumentError} naming the first variable that is not valid (e.g. a malformed URL).
+ * @example
+ * ```ts
+ * const env = readEnv();
+ * const connection = new ConnectionManager({ urls: env.AIOS_AMQP_URL });
+ * ```
+ */
 export function readEnv(source: Record<string, string | undefined> = process.env): AiosEnv {
   const result = EnvSchema.safeParse(source);
   if (!result.success) {
@@ -28,7 +43,12 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   return result.data;
 }
 
-/** S3 credentials are required only by the commands that talk to S3, so they are checked here, on use. */
+/**
+ * The S3 credentials of `env`. They are required only by what talks to S3, so they are checked
+ * here, on use, rather than by {@link readEnv}.
+ *
+ * @throws {@link InvalidArgumentError} when `AIOS_S3_ACCESS_KEY` or `AIOS_S3_SECRET_KEY` is not set.
+ */
 export function requireS3Credentials(env: AiosEnv): { accessKey: string; secretKey: string } {
   if (!env.AIOS_S3_ACCESS_KEY || !env.AIOS_S3_SECRET_KEY) {
     throw new InvalidArgumentError(

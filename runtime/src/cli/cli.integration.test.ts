@@ -9,6 +9,7 @@ import { runCli } from "../testing/cli.ts";
 import { deadLetterAll } from "../testing/messaging.ts";
 import { emptyBucket, testObjectStore } from "../testing/s3.ts";
 import { parseTopologySpec } from "../topology/index.ts";
+import { s3ClientOf } from "../storage/object-store.ts";
 
 const suffix = randomUUID().slice(0, 8);
 
@@ -36,7 +37,9 @@ workspaces: { blobBucket: ${buckets[0]}, refBucket: ${buckets[1]}, backupBucket:
   afterAll(async () => {
     for (const bucket of buckets) {
       await emptyBucket(store, bucket).catch(() => {});
-      await store.client.removeBucket(bucket).catch(() => {});
+      await s3ClientOf(store)
+        .removeBucket(bucket)
+        .catch(() => {});
     }
     await rm(dir, { recursive: true, force: true });
   });

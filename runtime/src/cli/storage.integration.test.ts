@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../testing/cli.ts";
 import { createTestBucket, testObjectStore } from "../testing/s3.ts";
+import { s3ClientOf } from "../storage/object-store.ts";
 
 describe("aios storage cleanup-uploads and prune-versions", () => {
   const store = testObjectStore();
@@ -34,7 +35,7 @@ workspaces: { blobBucket: ${versioned.bucket}, refBucket: ${refs.bucket}, backup
   });
 
   it("aborts stale multipart uploads in every bucket of the spec", async () => {
-    await store.client.initiateNewMultipartUpload(refs.bucket, "tmp/orphan.bin", {});
+    await s3ClientOf(store).initiateNewMultipartUpload(refs.bucket, "tmp/orphan.bin", {});
     expect((await runCli("storage", "cleanup-uploads", "-f", spec)).stdout).toBe(
       "0 stale upload(s) aborted\n",
     );

@@ -31,6 +31,10 @@ export interface HealthCheck {
   readonly timeoutMs?: number;
   /** A result is reused for this long, so a probe storm costs one run per window. Default 1000; 0 never reuses. */
   readonly cacheMs?: number;
+  /**
+   * Probes the dependency: resolve (optionally with an observed value) when healthy, throw when
+   * not. Stop work when `signal` aborts (the timeout ran out).
+   */
   check(signal: AbortSignal): Promise<Observation | void>;
 }
 

@@ -25,6 +25,7 @@ const bodies = new WeakMap<HealthDocument, string>();
  */
 export interface HealthHandler {
   (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void): Promise<void>;
+  /** Whether this handler would answer `request` (one of its probe paths), before calling it. */
   handles(request: IncomingMessage): boolean;
 }
 

@@ -21,9 +21,10 @@ export {
   type S3BucketCheckOptions,
 } from "./checks.ts";
 export {
-  type HealthErrorCode,
   HealthCheckFailedError,
   HealthCheckTimeoutError,
+  HealthError,
+  type HealthErrorCode,
   InvalidHealthCheckError,
 } from "./errors.ts";
 export {

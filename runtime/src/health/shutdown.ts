@@ -15,7 +15,15 @@ export type ShutdownStep = (budget: {
 /** Options of {@link createShutdown}. */
 export interface ShutdownOptions {
   /** Fails readiness first (a {@link Health} or a HealthServer). */
-  readonly health?: { markShuttingDown(): void } | { markNotReady(): void };
+  readonly health?:
+    | {
+        /** Fails readiness from now on ({@link Health}). */
+        markShuttingDown(): void;
+      }
+    | {
+        /** Fails readiness from now on (a HealthServer). */
+        markNotReady(): void;
+      };
   /** Between failing readiness and stopping anything, so load balancers notice. Default 5000 ms. */
   readonly drainDelayMs?: number;
   /** The whole sequence, delay included; past it the process exits with `forcedExitCode`. Default 30 000 ms. */
@@ -68,7 +76,9 @@ export interface Shutdown {
   addConsumer(consumer: { stop(options?: { timeoutMs?: number }): Promise<void> }, name?: string): this;
   /** Waits for outstanding confirms, then closes. */
   addPublisher(publisher: { close(options?: { timeoutMs?: number }): Promise<void> }, name?: string): this;
+  /** Closes a broker connection, after the consumers and publishers have stopped. */
   addConnection(connection: { close(): Promise<void> }, name?: string): this;
+  /** Closes an HTTP server, in the last phase (probes keep answering while the rest drains). */
   addServer(server: { close(): Promise<void> }, name?: string): this;
   /** Any step, in a phase; steps of one phase run at once, phases one after the other. */
   onShutdown(phase: ShutdownPhase, name: string, step: ShutdownStep): this;

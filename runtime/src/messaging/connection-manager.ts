@@ -11,6 +11,10 @@ import {
   VhostNotFoundError,
 } from "./errors.ts";
 
+/**
+ * How a {@link ConnectionManager} connects: broker URLs, heartbeat, reconnection backoff and the
+ * topology to declare on every connect.
+ */
 export interface ConnectionManagerOptions {
   /** One URL, or several nodes of a cluster tried in turn. */
   readonly urls: readonly string[] | string;
@@ -27,6 +31,7 @@ export interface ConnectionManagerOptions {
   readonly logger?: Logger;
 }
 
+/** The events a {@link ConnectionManager} emits, with their arguments. */
 export interface ConnectionEvents {
   connected: [url: string];
   disconnected: [error: Error];
@@ -45,6 +50,17 @@ type ConnectListener = (connection: ChannelModel) => Promise<void> | void;
  * One per process. Owns the AMQP connection: connects (trying each cluster node in turn),
  * reconnects with exponential backoff and full jitter, re-declares the topology, then lets
  * publishers and consumers re-create their channels through `onConnected` listeners.
+ *
+ * @throws {@link ConnectionError} from the constructor when no URL is given.
+ * @example
+ * ```ts
+ * const topology = await loadTopologySpec("config/messaging.yaml");
+ * const connection = new ConnectionManager({ urls: readEnv().AIOS_AMQP_URL, topology });
+ * connection.on("disconnected", (error) => logger.warn({ err: error }, "broker connection lost"));
+ * await connection.connect(); // declares the topology, then publishers and consumers attach
+ * // … create Publisher / Consumer / RpcClient instances on `connection` …
+ * await connection.close();
+ * ```
  */
 export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   readonly #urls: readonly string[];
@@ -107,7 +123,13 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     return this.#options.topology;
   }
 
-  /** Connects (once); later calls return the same connection. */
+  /**
+   * Connects (once); later calls return the same connection.
+   *
+   * @throws {@link AuthenticationError} when the broker refuses the login (retrying cannot help).
+   * @throws {@link VhostNotFoundError} or {@link VhostAccessRefusedError} when the vhost is missing or not permitted.
+   * @throws {@link ConnectionError} when the manager is closed or no node can be reached.
+   */
   async connect(): Promise<ChannelModel> {
     if (this.#connection) return this.#connection;
     if (this.#closing) throw new ConnectionError("the connection manager is closed");
@@ -196,6 +218,7 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
     }
   }
 
+  /** Closes the connection and stops reconnecting; publishers and consumers on it stop working. */
   async close(): Promise<void> {
     this.#closing = true;
     this.#closed.abort(new ConnectionError("the connection manager is closed"));

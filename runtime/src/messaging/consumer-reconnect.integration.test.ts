@@ -6,7 +6,7 @@ import { eventually, testTopology } from "../testing/messaging.ts";
 import { applyTopology, findWorkQueue, type ResolvedTopology } from "../topology/index.ts";
 import { ConnectionManager } from "./connection-manager.ts";
 import { Consumer } from "./consumer.ts";
-import { FAILURE_HEADER } from "./index.ts";
+import { HEADER as FAILURE_HEADER } from "./failure-headers.ts";
 import { Publisher } from "./publisher.ts";
 
 // Integration test on the shared broker (own vhost): connections closed from the management API,

@@ -10,6 +10,9 @@ import { NonRetryableError } from "./errors.ts";
 import { attemptsOf, type DeadLetterReason, failureHeaders, republishProperties } from "./failure-headers.ts";
 import { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
 
+/**
+ * A delivered message: its envelope, the (schema-checked) payload, and the AMQP properties and fields.
+ */
 export interface ConsumedMessage<T> {
   readonly envelope: Envelope<T>;
   readonly data: T;
@@ -17,6 +20,7 @@ export interface ConsumedMessage<T> {
   readonly fields: ConsumeMessage["fields"];
 }
 
+/** What a handler knows about the delivery: which attempt it is, and a signal to stop early. */
 export interface HandlerContext {
   /** Aborted when the consumer stops and its grace period is over. */
   readonly signal: AbortSignal;
@@ -25,11 +29,19 @@ export interface HandlerContext {
   readonly redelivered: boolean;
 }
 
+/**
+ * Handles one message: return (or resolve) to ack it; throw to retry it, or throw
+ * {@link NonRetryableError} to dead-letter it at once.
+ */
 export type MessageHandler<T> = (
   message: ConsumedMessage<T>,
   context: HandlerContext,
 ) => Promise<void> | void;
 
+/**
+ * What a {@link Consumer} consumes (a work queue's plan), with which handler and payload schema, and
+ * how many messages it handles at once.
+ */
 export interface ConsumerOptions<T> {
   readonly connection: ConnectionManager;
   /** The work queue's plan from the resolved topology: its retry tiers and dead-letter target. */
@@ -50,6 +62,22 @@ export interface ConsumerOptions<T> {
  * and after the last tier to the dead-letter queue with the error recorded in its headers.
  * A message the consumer cannot read goes straight to the dead-letter queue. Every move is a
  * confirmed publish followed by the ack, so a crash in between duplicates, never loses.
+ *
+ * @example
+ * ```ts
+ * const topology = await loadTopologySpec("config/messaging.yaml");
+ * const consumer = new Consumer<{ task: string }>({
+ *   connection,
+ *   queue: findWorkQueue(topology, "coder")!,
+ *   schema: z.object({ task: z.string() }),
+ *   handler: async ({ data }, { signal }) => {
+ *     await implement(data.task, { signal }); // throw to retry; NonRetryableError to dead-letter
+ *   },
+ * });
+ * await consumer.start();
+ * // … on shutdown:
+ * await consumer.stop({ timeoutMs: 10_000 });
+ * ```
  */
 export class Consumer<T = unknown> {
   readonly #options: ConsumerOptions<T>;

@@ -5,6 +5,9 @@ import { QueueNotFoundError } from "./errors.ts";
 import { attemptsOf, clearedFailureHeaders, HEADER, republishProperties } from "./failure-headers.ts";
 import type { Publisher } from "./publisher.ts";
 
+/**
+ * A dead-lettered message and its story: why, after how many attempts, with which error, from where.
+ */
 export interface DeadLetter {
   readonly messageId: string | undefined;
   readonly type: string | undefined;
@@ -20,6 +23,7 @@ export interface DeadLetter {
   readonly properties: GetMessage["properties"];
 }
 
+/** The connection to use, the topology that maps work queues to their DLQs, and an abort signal. */
 export interface DeadLetterQueueOptions {
   readonly connection: ConnectionManager;
   /** Maps a work queue to its DLQ; without it, a name not ending in `.dlq` gets `.dlq` appended. */
@@ -81,6 +85,9 @@ export async function* listDeadLetters(
   }
 }
 
+/**
+ * How many dead letters were republished, and how many were left because their origin is unknown.
+ */
 export interface ReplayResult {
   readonly replayed: number;
   /** Dead letters left in the DLQ because their original destination is unknown. */

@@ -10,6 +10,7 @@ import { utf8Concat } from "./utf8-slab.ts";
  */
 export const ENVELOPE_CONTENT_TYPE = "application/json";
 
+/** The JSON envelope every message carries: version, id, type, time, source and the payload. */
 export interface Envelope<T = unknown> {
   readonly v: 1;
   readonly id: string;
@@ -69,11 +70,11 @@ export interface EncodedMessage<T> {
  * Wraps `data` in a v1 envelope and encodes it. Binary payloads (Buffer, typed array,
  * ArrayBuffer) are carried as bytes (see BINARY_CONTENT_TYPE); anything else as JSON.
  *
- * @throws SchemaValidationError the payload does not match `schema`.
- * @throws SerializationError JSON cannot carry the payload exactly (undefined, NaN, Infinity,
+ * @throws {@link SchemaValidationError} the payload does not match `schema`.
+ * @throws {@link SerializationError} JSON cannot carry the payload exactly (undefined, NaN, Infinity,
  *   a function, a symbol, a BigInt, a Map or Set, binary data nested in JSON, a cycle); the
  *   error's `path` names the value, e.g. `$.a.b[2]`.
- * @throws MessageTooLargeError the message exceeds `maxBytes` (default DEFAULT_MAX_MESSAGE_BYTES),
+ * @throws {@link MessageTooLargeError} the message exceeds `maxBytes` (default DEFAULT_MAX_MESSAGE_BYTES),
  *   found before the payload was serialized whole.
  * @example
  * const { body } = encodeEnvelope({ task: "review" }, { type: "reviewer.review" });

@@ -1,7 +1,34 @@
 import { AiosError } from "../errors.ts";
 
+/** Every `code` a {@link MessagingError} can carry. */
+export type MessagingErrorCode =
+  | "MESSAGING_ACCESS_REFUSED"
+  | "MESSAGING_AUTHENTICATION_FAILED"
+  | "MESSAGING_BUFFER_FULL"
+  | "MESSAGING_CONNECTION_CLOSED"
+  | "MESSAGING_CONNECTION_FAILED"
+  | "MESSAGING_EXCHANGE_NOT_FOUND"
+  | "MESSAGING_INVALID_PUBLISH_OPTION"
+  | "MESSAGING_MESSAGE_TOO_LARGE"
+  | "MESSAGING_NON_RETRYABLE"
+  | "MESSAGING_NOT_CONNECTED"
+  | "MESSAGING_PUBLISHER_CLOSED"
+  | "MESSAGING_PUBLISH_FAILED"
+  | "MESSAGING_PUBLISH_NACKED"
+  | "MESSAGING_PUBLISH_OUTCOME_UNKNOWN"
+  | "MESSAGING_PUBLISH_REFUSED"
+  | "MESSAGING_PUBLISH_TIMEOUT"
+  | "MESSAGING_QUEUE_NOT_FOUND"
+  | "MESSAGING_RPC_REMOTE_ERROR"
+  | "MESSAGING_RPC_TIMEOUT"
+  | "MESSAGING_SCHEMA_INVALID"
+  | "MESSAGING_SERIALIZATION_FAILED"
+  | "MESSAGING_UNROUTABLE"
+  | "MESSAGING_VHOST_ACCESS_REFUSED"
+  | "MESSAGING_VHOST_NOT_FOUND";
+
 /** Base of every messaging error; `code` is stable, `message` says what and where. */
-export class MessagingError extends AiosError {}
+export class MessagingError extends AiosError<MessagingErrorCode> {}
 
 export class ConnectionError extends MessagingError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -91,7 +118,7 @@ export class PublishRefusedError extends MessagingError {
     routingKey: string,
     replyCode: number,
     replyText: string,
-    code = "MESSAGING_PUBLISH_REFUSED",
+    code: MessagingErrorCode = "MESSAGING_PUBLISH_REFUSED",
     message = `the broker refused the message to '${exchange}' with key '${routingKey}' (${replyCode} ${replyText}); it was not delivered`,
   ) {
     super(code, message);

@@ -1,8 +1,13 @@
 import type { ConsumedMessage, HandlerContext, MessageHandler } from "./consumer.ts";
 
-/** Remembers which message ids were handled. Swap the in-memory default for Redis or a database to share it. */
+/**
+ * Remembers which message ids were handled, so {@link withIdempotency} can skip redeliveries.
+ * Swap the in-memory default for Redis or a database to share it between consumers.
+ */
 export interface IdempotencyStore {
+  /** Whether `id` was marked and has not expired. */
   has(id: string): Promise<boolean> | boolean;
+  /** Records `id` as handled for `ttlMs` milliseconds. */
   mark(id: string, ttlMs: number): Promise<void> | void;
 }
 
@@ -15,6 +20,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     this.#maxEntries = options.maxEntries ?? 100_000;
   }
 
+  /** Whether `id` was marked and has not expired. */
   has(id: string): boolean {
     const expires = this.#seen.get(id);
     if (expires === undefined) return false;
@@ -23,6 +29,9 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     return false;
   }
 
+  /**
+   * Records `id` as handled for `ttlMs` milliseconds (evicting the oldest ids beyond `maxEntries`).
+   */
   mark(id: string, ttlMs: number): void {
     this.#seen.delete(id);
     this.#seen.set(id, Date.now() + ttlMs);

@@ -1,4 +1,7 @@
-export { type BackoffOptions, backoffDelay, sleep } from "../backoff.ts";
+// The messaging room's public entry: what an agent author needs to publish, consume, call and
+// serve RPCs, and operate dead letters. Helpers the room uses internally (backoff, envelope
+// codec, header names, property budgets) are imported by relative path inside the runtime.
+export type { BackoffOptions } from "../backoff.ts";
 export {
   type ConnectionEvents,
   ConnectionManager,
@@ -11,25 +14,12 @@ export {
   type HandlerContext,
   type MessageHandler,
 } from "./consumer.ts";
-export {
-  BINARY_CONTENT_TYPE,
-  BINARY_HEADERS,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  type DecodeResult,
-  decodeEnvelope,
-  decodeMessage,
-  type EncodedMessage,
-  ENVELOPE_CONTENT_TYPE,
-  type Envelope,
-  encodeEnvelope,
-  type MessageProperties,
-} from "./envelope.ts";
+export type { Envelope } from "./envelope.ts";
 export * from "./errors.ts";
-export { type DeadLetterReason, HEADER as FAILURE_HEADER } from "./failure-headers.ts";
+export type { DeadLetterReason } from "./failure-headers.ts";
 export { type MessagingMetrics, messagingMetrics } from "./metrics.ts";
 export {
   type OutgoingMessage,
-  PUBLISH_PROPERTIES_BUDGET,
   type PublishOptions,
   type PublishReceipt,
   Publisher,
@@ -39,7 +29,6 @@ export {
   type DeadLetter,
   type DeadLetterQueueOptions,
   deadLetterQueueOf,
-  describeDeadLetter,
   listDeadLetters,
   purgeDeadLetters,
   type ReplayResult,

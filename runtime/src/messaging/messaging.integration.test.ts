@@ -17,7 +17,8 @@ import {
   SerializationError,
   UnroutableError,
 } from "./errors.ts";
-import { ENVELOPE_CONTENT_TYPE, FAILURE_HEADER } from "./index.ts";
+import { ENVELOPE_CONTENT_TYPE } from "./envelope.ts";
+import { HEADER as FAILURE_HEADER } from "./failure-headers.ts";
 import { messagingMetrics } from "./metrics.ts";
 import { PUBLISH_PROPERTIES_BUDGET, Publisher } from "./publisher.ts";
 

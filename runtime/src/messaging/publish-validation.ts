@@ -12,7 +12,7 @@ import { InvalidPublishOptionError } from "./errors.ts";
 const SHORTSTR_BYTES = 255;
 
 /**
- * @throws InvalidPublishOptionError naming the option.
+ * @throws {@link InvalidPublishOptionError} naming the option.
  */
 export function checkShortString(option: string, value: string): void {
   // A UTF-16 code unit takes at most 3 bytes: most strings pass without being measured.

@@ -43,6 +43,10 @@ import { channelCloseOf, culpritTest, refusalError } from "./publish-refusal.ts"
  */
 export const PUBLISH_PROPERTIES_BUDGET = 64;
 
+/**
+ * How a {@link Publisher} behaves: its connection, envelope source, buffering, in-flight limit,
+ * timeouts and metrics.
+ */
 export interface PublisherOptions {
   readonly connection: ConnectionManager;
   /** Written into every envelope's `source`, e.g. the agent's name. */
@@ -78,6 +82,7 @@ export interface PublisherOptions {
   readonly metrics?: MessagingMetrics | false;
 }
 
+/** Per-message options: type, id, correlation, reply-to, headers, expiry and priority. */
 export interface PublishOptions {
   /** Message type, written into the envelope. Default: the routing key. */
   readonly type?: string;
@@ -97,10 +102,12 @@ export interface PublishOptions {
   readonly signal?: AbortSignal;
 }
 
+/** What a confirmed publish returns: the message id (the idempotency key consumers see). */
 export interface PublishReceipt {
   readonly messageId: string;
 }
 
+/** One message of a batch for `publishMany`: where it goes, its payload and options. */
 export interface OutgoingMessage<T = unknown> {
   readonly exchange: string;
   readonly routingKey: string;
@@ -175,11 +182,13 @@ interface Slot {
  *   PublishTimeoutError with `sent`) whenever that is the truth, never "failed".
  *
  * @example
+ * ```ts
  * const connection = new ConnectionManager({ urls: process.env.AMQP_URL! });
  * await connection.connect();
  * const publisher = new Publisher({ connection, source: "planner" });
  * const { messageId } = await publisher.publish("aios.tasks", "coder.implement", { task: "fix #9" });
  * await publisher.close();
+ * ```
  */
 export class Publisher {
   readonly #connection: ConnectionManager;
@@ -203,7 +212,7 @@ export class Publisher {
   readonly #unsubscribe: () => void;
 
   /**
-   * @throws InvalidArgumentError never; options are read lazily. A publisher does nothing until
+   * @throws {@link InvalidArgumentError} never; options are read lazily. A publisher does nothing until
    * its ConnectionManager connects.
    */
   constructor(options: PublisherOptions) {
@@ -223,12 +232,12 @@ export class Publisher {
    * Publishes `data` in an envelope; resolves once the broker confirmed it. A Buffer, typed
    * array or ArrayBuffer is sent as its bytes (content type application/octet-stream).
    *
-   * @throws SchemaValidationError, SerializationError, MessageTooLargeError,
+   * @throws {@link SchemaValidationError}, SerializationError, MessageTooLargeError,
    *   InvalidPublishOptionError before anything is sent;
-   * @throws PublisherClosedError, ConnectionClosedError, NotConnectedError, BufferFullError at once;
-   * @throws UnroutableError, PublishRefusedError (ExchangeNotFoundError,
+   * @throws {@link PublisherClosedError}, ConnectionClosedError, NotConnectedError, BufferFullError at once;
+   * @throws {@link UnroutableError}, PublishRefusedError (ExchangeNotFoundError,
    *   PublishAccessRefusedError), PublishNackedError: the broker did not take it;
-   * @throws PublishTimeoutError, PublishOutcomeUnknownError: it may or may not have been delivered.
+   * @throws {@link PublishTimeoutError}, PublishOutcomeUnknownError: it may or may not have been delivered.
    */
   publish<T>(
     exchange: string,
@@ -308,7 +317,7 @@ export class Publisher {
   /**
    * Publishes a body as is (used to replay dead letters with their original properties).
    *
-   * @throws InvalidPublishOptionError (rejects) when a property is one the broker would refuse;
+   * @throws {@link InvalidPublishOptionError} (rejects) when a property is one the broker would refuse;
    *   otherwise as publish().
    */
   publishRaw(

@@ -14,6 +14,7 @@ type Reply<T> =
   | { readonly ok: true; readonly data: T }
   | { readonly ok: false; readonly error: { code: string; message: string } };
 
+/** Per-request options: a timeout, an abort signal, and the message type. */
 export interface RpcRequestOptions {
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
@@ -29,6 +30,21 @@ interface Waiting {
 /**
  * Request/reply over RabbitMQ's direct reply-to: no reply queue to declare or clean up. Replies
  * are matched by correlation id; a request without a reply in time fails with RpcTimeoutError.
+ *
+ * @example
+ * ```ts
+ * const rpc = new RpcClient({ connection, timeoutMs: 30_000 });
+ * const answer = await rpc.request<{ sum: number }>("aios.rpc", "calculator.add", { a: 1, b: 2 });
+ * await rpc.close();
+ *
+ * // The other side:
+ * const server = await serveRpc<{ a: number; b: number }, { sum: number }>({
+ *   connection,
+ *   queue: findWorkQueue(topology, "calculator")!,
+ *   handler: ({ a, b }) => ({ sum: a + b }),
+ * });
+ * await server.stop();
+ * ```
  */
 export class RpcClient {
   readonly #connection: ConnectionManager;
@@ -41,6 +57,15 @@ export class RpcClient {
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
+  /**
+   * Sends a request and waits for its reply.
+   *
+   * @throws {@link RpcTimeoutError} when no reply arrives within the timeout.
+   * @throws {@link RpcRemoteError} when the responder's handler failed (its message is kept).
+   * @throws {@link UnroutableError} when no queue is bound for the routing key.
+   * @throws {@link ConnectionError} when the request was not confirmed, the reply channel closed,
+  or the client was closed while waiting.
+   */
   async request<TResponse = unknown, TRequest = unknown>(
     exchange: string,
     routingKey: string,
@@ -91,6 +116,7 @@ export class RpcClient {
     return reply;
   }
 
+  /** Stops waiting: pending requests fail, and the reply channel closes. */
   async close(): Promise<void> {
     for (const [id, waiting] of this.#waiting)
       this.#fail(id, new ConnectionError("the RPC client is closed"), waiting);
@@ -140,10 +166,14 @@ export class RpcClient {
   }
 }
 
+/** What {@link serveRpc} serves: the work queue, the request schema and the handler. */
 export interface RpcServerOptions<TRequest, TResponse> {
   readonly connection: ConnectionManager;
   readonly queue: WorkQueuePlan;
   readonly schema?: z.ZodType<TRequest>;
+  /**
+   * Computes the reply; what it throws is sent back, and the caller gets an {@link RpcRemoteError}.
+   */
   readonly handler: (request: TRequest, context: HandlerContext) => Promise<TResponse> | TResponse;
   readonly prefetch?: number;
 }
@@ -154,7 +184,10 @@ export interface RpcServerOptions<TRequest, TResponse> {
  */
 export async function serveRpc<TRequest, TResponse>(
   options: RpcServerOptions<TRequest, TResponse>,
-): Promise<{ stop(): Promise<void> }> {
+): Promise<{
+  /** Stops taking requests, lets those in progress reply, and closes the reply publisher. */
+  stop(): Promise<void>;
+}> {
   const replies = new Publisher({ connection: options.connection, metrics: false, timeoutMs: 10_000 });
   const consumer = new Consumer<TRequest>({
     connection: options.connection,

@@ -16,6 +16,9 @@ export class BoundedLabel {
     this.#max = options.max ?? 50;
   }
 
+  /**
+   * The label value to record for `value`: itself while within the bound, else {@link OTHER_LABEL}.
+   */
   value(value: string): string {
     if (this.#known) return this.#known.has(value) ? value : OTHER_LABEL;
     if (this.#seen.has(value)) return value;

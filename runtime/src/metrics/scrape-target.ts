@@ -2,6 +2,9 @@ import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
+/**
+ * Where and under which name {@link registerScrapeTarget} announces a metrics endpoint to Prometheus.
+ */
 export interface ScrapeTargetOptions {
   /** Prometheus' file_sd directory (AIOS_PROMETHEUS_TARGETS_DIR from scripts/services.sh env). */
   readonly dir: string;

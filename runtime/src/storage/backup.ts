@@ -2,12 +2,14 @@ import { createHash, randomUUID } from "node:crypto";
 import { StorageError } from "./errors.ts";
 import type { ObjectStore } from "./object-store.ts";
 
+/** One object in a snapshot: its key relative to the snapshot's source prefix, size and SHA-256. */
 export interface SnapshotEntry {
   readonly key: string;
   readonly size: number;
   readonly sha256: string;
 }
 
+/** What a snapshot holds: its id, when and from where it was taken, and every object copied. */
 export interface SnapshotManifest {
   readonly id: string;
   readonly createdAt: string;
@@ -15,6 +17,10 @@ export interface SnapshotManifest {
   readonly entries: readonly SnapshotEntry[];
 }
 
+/**
+ * The result of {@link verifySnapshot}: `ok` when every object is present with its recorded hash;
+ * otherwise `problems` says which are not.
+ */
 export interface SnapshotVerification {
   readonly ok: boolean;
   readonly checked: number;
@@ -76,6 +82,12 @@ export async function createSnapshot(
   return manifest;
 }
 
+/**
+ * Reads the manifest of snapshot `id` from the backup bucket.
+ *
+ * @throws {@link NotFoundError} when there is no such snapshot.
+ * @throws {@link StorageError} (code `STORAGE_SNAPSHOT_CORRUPT`) when its manifest cannot be read.
+ */
 export async function readSnapshot(
   store: ObjectStore,
   backupBucket: string,

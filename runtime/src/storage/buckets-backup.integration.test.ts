@@ -9,6 +9,7 @@ import { ensureBuckets, verifyBuckets } from "./buckets.ts";
 import { StorageError } from "./errors.ts";
 import { parseStorageSpec } from "./spec.ts";
 import { listVersions } from "./versions.ts";
+import { s3ClientOf } from "./object-store.ts";
 
 const run = promisify(execFile);
 const store = testObjectStore();
@@ -41,7 +42,9 @@ const [artifacts, refs, backups, publicBucket] = spec.buckets.map((b) => b.name)
 afterAll(async () => {
   for (const bucket of [artifacts, refs, backups, publicBucket]) {
     await emptyBucket(store, bucket).catch(() => {});
-    await store.client.removeBucket(bucket).catch(() => {});
+    await s3ClientOf(store)
+      .removeBucket(bucket)
+      .catch(() => {});
   }
 });
 
@@ -70,10 +73,10 @@ describe("buckets from the storage spec", () => {
   });
 
   it("report drift after someone changed a bucket by hand, and apply repairs it", async () => {
-    await store.client.setBucketVersioning(refs, { Status: "Enabled" });
-    await store.client.removeBucketLifecycle(backups);
-    await store.client.setBucketTagging(artifacts, { system: "aios-test", owner: "someone" });
-    await store.client.setBucketPolicy(
+    await s3ClientOf(store).setBucketVersioning(refs, { Status: "Enabled" });
+    await s3ClientOf(store).removeBucketLifecycle(backups);
+    await s3ClientOf(store).setBucketTagging(artifacts, { system: "aios-test", owner: "someone" });
+    await s3ClientOf(store).setBucketPolicy(
       refs,
       JSON.stringify({
         Version: "2012-10-17",
@@ -109,7 +112,9 @@ describe("buckets from the storage spec", () => {
       ].sort(),
     );
     // Versioning once enabled can only be suspended, which the spec's "off" accepts.
-    expect((await store.client.getBucketVersioning(refs)) as unknown).toMatchObject({ Status: "Suspended" });
+    expect((await s3ClientOf(store).getBucketVersioning(refs)) as unknown).toMatchObject({
+      Status: "Suspended",
+    });
     expect(await verifyBuckets(store, spec)).toEqual([]);
     expect((await fetch(`${process.env.AIOS_S3_ENDPOINT}/${refs}/x`)).status).toBe(403);
   });

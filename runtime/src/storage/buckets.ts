@@ -1,8 +1,11 @@
 import type { LifecycleRule } from "minio";
 import { translateS3Error } from "./errors.ts";
-import type { ObjectStore } from "./object-store.ts";
+import { type ObjectStore, s3ClientOf } from "./object-store.ts";
 import type { BucketSpec, StorageSpec } from "./spec.ts";
 
+/**
+ * One way a bucket on the server differs from the storage spec; `description` says how, for people.
+ */
 export interface BucketDrift {
   readonly bucket: string;
   readonly kind: "missing-bucket" | "versioning" | "lifecycle" | "tags" | "policy";
@@ -117,7 +120,7 @@ export function normalizePolicy(policy: string | undefined): string {
 
 /** What differs between one bucket on the server and its spec; [] when they match. */
 async function inspectBucket(store: ObjectStore, bucket: BucketSpec): Promise<BucketDrift[]> {
-  const client = store.client;
+  const client = s3ClientOf(store);
   const name = bucket.name;
   if (!(await client.bucketExists(name))) {
     return [{ bucket: name, kind: "missing-bucket", description: `bucket '${name}' does not exist` }];
@@ -188,7 +191,7 @@ function absentAs<T>(value: T): (error: unknown) => T {
  * lifecycle, tags, policy). Idempotent: a second run changes nothing and returns [].
  */
 export async function ensureBuckets(store: ObjectStore, spec: StorageSpec): Promise<string[]> {
-  const client = store.client;
+  const client = s3ClientOf(store);
   const changed: string[] = [];
   for (const bucket of spec.buckets) {
     const name = bucket.name;

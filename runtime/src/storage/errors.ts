@@ -1,11 +1,24 @@
 import { AiosError } from "../errors.ts";
 
+/** Every `code` a storage error ({@link StorageError}, {@link StorageSpecError}) can carry. */
+export type StorageErrorCode =
+  | "STORAGE_ABORTED"
+  | "STORAGE_ACCESS_DENIED"
+  | "STORAGE_BUCKET_NOT_FOUND"
+  | "STORAGE_INVALID_KEY"
+  | "STORAGE_INVALID_SPEC"
+  | "STORAGE_NOT_FOUND"
+  | "STORAGE_PRECONDITION_FAILED"
+  | "STORAGE_SNAPSHOT_CORRUPT"
+  | "STORAGE_TIMEOUT"
+  | "STORAGE_UNAVAILABLE";
+
 /** Base of every storage error; `code` is stable, the message names bucket and key. */
-export class StorageError extends AiosError {
+export class StorageError extends AiosError<StorageErrorCode> {
   readonly bucket: string | undefined;
   readonly key: string | undefined;
   constructor(
-    code: string,
+    code: StorageErrorCode,
     message: string,
     options: { bucket?: string; key?: string; cause?: unknown } = {},
   ) {

@@ -1,3 +1,8 @@
+// The storage room's public entry: the object store, its typed errors and the storage spec.
+// Version pruning, lifecycle rendering and key validation serve the CLI; they are imported by
+// relative path inside the runtime. `bucketPolicyDocument` stays public because infra/ renders the
+// same bucket policies in Pulumi; snapshots because the workspace room backs up through them;
+// `ensureBuckets`/`verifyBuckets` because an agent's tests create their buckets from the spec.
 export {
   createSnapshot,
   readSnapshot,
@@ -7,14 +12,7 @@ export {
   type SnapshotVerification,
   verifySnapshot,
 } from "./backup.ts";
-export {
-  type BucketDrift,
-  bucketPolicyDocument,
-  ensureBuckets,
-  lifecycleRules,
-  normalizePolicy,
-  verifyBuckets,
-} from "./buckets.ts";
+export { type BucketDrift, bucketPolicyDocument, ensureBuckets, verifyBuckets } from "./buckets.ts";
 export {
   AccessDeniedError,
   BucketNotFoundError,
@@ -23,10 +21,10 @@ export {
   PreconditionFailedError,
   StorageAbortedError,
   StorageError,
+  type StorageErrorCode,
   StorageTimeoutError,
   StorageUnavailableError,
 } from "./errors.ts";
-export { validateKey } from "./keys.ts";
 export {
   type CallOptions,
   createObjectStore,
@@ -48,6 +46,4 @@ export {
   parseStorageSpec,
   type StorageSpec,
   StorageSpecError,
-  StorageSpecSchema,
 } from "./spec.ts";
-export { listVersions, type PruneOptions, pruneVersions, restoreVersion } from "./versions.ts";

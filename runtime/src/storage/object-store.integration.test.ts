@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsEnv, createTestBucket, testObjectStore } from "../testing/s3.ts";
+import { awsEnv, createTestBucket, testObjectStore, testS3Client } from "../testing/s3.ts";
 import {
   BucketNotFoundError,
   InvalidKeyError,
@@ -282,7 +282,7 @@ describe("ObjectStore on the real S3 gateway", () => {
 
   it("aborts only multipart uploads older than asked, and names a missing bucket", async () => {
     const bucket = plain.bucket;
-    const uploadId = await store.client.initiateNewMultipartUpload(bucket, "stale/orphan.bin", {});
+    const uploadId = await testS3Client().initiateNewMultipartUpload(bucket, "stale/orphan.bin", {});
     expect(await store.cleanupStaleUploads(bucket, { prefix: "stale/", olderThanMs: 3_600_000 })).toBe(0);
     expect(await store.listIncompleteUploads(bucket, "stale/")).toEqual([
       { key: "stale/orphan.bin", uploadId },

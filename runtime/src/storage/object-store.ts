@@ -22,6 +22,7 @@ import { chunksOf, readHead, uploadMultipart } from "./multipart.ts";
 import { meteredStream, type ProgressListener, ProgressMeter } from "./progress.ts";
 import { currentScope, RequestScope, scopedTransport } from "./requests.ts";
 
+/** How to reach an S3 server, and the store's defaults for every call. */
 export interface ObjectStoreOptions {
   /** e.g. http://127.0.0.1:7480 (Ceph RGW), http://minio:9000, https://s3.eu-west-1.amazonaws.com */
   readonly endpoint: string;
@@ -49,11 +50,16 @@ export interface ObjectStoreOptions {
   readonly knownBuckets?: Iterable<string>;
 }
 
+/**
+ * Per-call controls: an `AbortSignal` that cancels the call, and a timeout in milliseconds after
+ * which it fails with {@link StorageTimeoutError}.
+ */
 export interface CallOptions {
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
 }
 
+/** How an object is written: content type, user metadata, tags, progress and conditions. */
 export interface PutObjectOptions extends CallOptions {
   readonly contentType?: string;
   readonly metadata?: Readonly<Record<string, string>>;
@@ -67,6 +73,7 @@ export interface PutObjectOptions extends CallOptions {
   readonly onProgress?: ProgressListener;
 }
 
+/** Which version or byte range of an object to read, and where to report progress. */
 export interface GetObjectOptions extends CallOptions {
   readonly versionId?: string;
   /** Only these bytes of the object (an HTTP Range request). */
@@ -74,11 +81,13 @@ export interface GetObjectOptions extends CallOptions {
   readonly onProgress?: ProgressListener;
 }
 
+/** What the server answered to a write: the new ETag and, in a versioned bucket, the version id. */
 export interface PutResult {
   readonly etag: string;
   readonly versionId: string | null;
 }
 
+/** An object's size, ETag, modification time and user metadata, as `statObject` reads them. */
 export interface ObjectStat {
   readonly size: number;
   readonly etag: string;
@@ -88,6 +97,7 @@ export interface ObjectStat {
   readonly versionId: string | null;
 }
 
+/** One object as a listing returns it. */
 export interface ListedObject {
   readonly key: string;
   readonly size: number;
@@ -95,6 +105,7 @@ export interface ListedObject {
   readonly lastModified: Date;
 }
 
+/** One version (or delete marker) of an object in a versioned bucket. */
 export interface ObjectVersion {
   readonly key: string;
   readonly versionId: string;
@@ -135,14 +146,36 @@ interface Attempt {
   readonly touch: () => void;
 }
 
+// The minio client behind each store, for the storage room's own admin calls (buckets.ts) and the
+// runtime's test helpers: reachable by relative import of this module, never from the package.
+const s3Clients = new WeakMap<ObjectStore, Client>();
+
+/** The minio client behind `store` (runtime-internal: bucket administration and test helpers). */
+export function s3ClientOf(store: ObjectStore): Client {
+  return s3Clients.get(store) as Client;
+}
+
 /**
  * S3-generic object storage over the `minio` client (MinIO, Ceph RGW, AWS S3), adding what it
  * lacks: progress, per-call timeouts and AbortSignal, bounded retries, parallel multipart uploads
  * that are aborted on failure, conditional writes, typed errors.
+ *
+ * @example
+ * ```ts
+ * const env = readEnv();
+ * const store = createObjectStore({ endpoint: env.AIOS_S3_ENDPOINT, ...requireS3Credentials(env) });
+ * await store.putObject("artifacts", "runs/42/report.json", JSON.stringify(report), {
+ *   contentType: "application/json",
+ *   ifNoneMatch: "*", // create only: a PreconditionFailedError if it exists
+ * });
+ * const body = await store.getObjectBuffer("artifacts", "runs/42/report.json", { timeoutMs: 10_000 });
+ * ```
  */
 export class ObjectStore {
   /** The underlying client, for what this class does not wrap. */
-  readonly client: Client;
+  // minio-js is an implementation detail: callers get typed errors, timeouts and metrics only
+  // through the methods below, so the client is private.
+  readonly #client: Client;
   readonly #signer: Client;
   readonly #options: ObjectStoreOptions;
   readonly #partSize: number;
@@ -154,8 +187,9 @@ export class ObjectStore {
       options.metrics === false
         ? undefined
         : new StorageRecorder(storageMetrics(options.metrics), options.knownBuckets);
-    this.client = clientFor(options.endpoint, options);
-    this.#signer = options.publicEndpoint ? clientFor(options.publicEndpoint, options) : this.client;
+    this.#client = clientFor(options.endpoint, options);
+    s3Clients.set(this, this.#client);
+    this.#signer = options.publicEndpoint ? clientFor(options.publicEndpoint, options) : this.#client;
     this.#partSize = options.partSize ?? 16 * MiB;
     if (this.#partSize < 5 * MiB)
       throw new InvalidArgumentError("partSize", "S3 parts must be at least 5 MiB");
@@ -165,6 +199,12 @@ export class ObjectStore {
    * Buffers and strings up to partSize go in one PUT; streams and larger bodies in parallel parts.
    * Either the whole object lands or nothing does: a cancelled PUT has its socket destroyed, a
    * cancelled or failed multipart upload is aborted before this rejects.
+   *
+   * @throws {@link PreconditionFailedError} when `ifNoneMatch`/`ifMatch` did not hold (nothing was written).
+   * @throws {@link BucketNotFoundError} when the bucket does not exist.
+   * @throws {@link InvalidKeyError} when `key` is not a valid object key.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
    */
   async putObject(
     bucket: string,
@@ -183,9 +223,9 @@ export class ObjectStore {
       // minio-js drops X-Amz-Tagging on a plain PUT (it only passes meta and a few standard
       // headers), so tags follow in a second request; a multipart upload sets them at initiation.
       const { "X-Amz-Tagging": _tagging, ...plainHeaders } = headers;
-      const result = await this.client.putObject(bucket, key, buffer, buffer.length, plainHeaders);
+      const result = await this.#client.putObject(bucket, key, buffer, buffer.length, plainHeaders);
       if (options.tags && Object.keys(options.tags).length > 0) {
-        await this.client.setObjectTagging(
+        await this.#client.setObjectTagging(
           bucket,
           key,
           { ...options.tags },
@@ -238,7 +278,7 @@ export class ObjectStore {
           );
         }
         const result = await uploadMultipart({
-          client: this.client,
+          client: this.#client,
           bucket,
           key,
           head,
@@ -275,7 +315,7 @@ export class ObjectStore {
       return await scope.run(put);
     } catch (error) {
       if ((scope.lastStatus ?? 0) < 500) throw error;
-      const current = await this.client.statObject(bucket, key).catch(() => undefined);
+      const current = await this.#client.statObject(bucket, key).catch(() => undefined);
       const expected = options.ifMatch?.replace(/"/g, "");
       const lost = options.ifNoneMatch
         ? current !== undefined
@@ -329,6 +369,11 @@ export class ObjectStore {
   /**
    * A stream of the object; its bytes are counted into onProgress. Abort or `timeoutMs` without
    * a byte while the stream is being read destroys it (and its socket) with a typed error.
+   *
+   * @throws {@link NotFoundError} when the object (or version) does not exist.
+   * @throws {@link BucketNotFoundError} when the bucket does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
    */
   async getObject(bucket: string, key: string, options: GetObjectOptions = {}): Promise<Readable> {
     return (await this.#open(bucket, key, options)).body;
@@ -344,8 +389,8 @@ export class ObjectStore {
     const { range } = options;
     const response = (await this.#run("download", bucket, key, options, { retryable: true }, () =>
       range
-        ? this.client.getPartialObject(bucket, key, range.offset, range.length, getOptions)
-        : this.client.getObject(bucket, key, getOptions),
+        ? this.#client.getPartialObject(bucket, key, range.offset, range.length, getOptions)
+        : this.#client.getObject(bucket, key, getOptions),
     )) as IncomingMessage;
     const length = response.headers["content-length"];
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? 60_000;
@@ -403,6 +448,13 @@ export class ObjectStore {
     return { body: await collect(body, bucket, key), etag };
   }
 
+  /**
+   * Reads a whole object into memory (see {@link ObjectStore.getObject} to stream it).
+   *
+   * @throws {@link NotFoundError} when the object (or version) does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async getObjectBuffer(bucket: string, key: string, options: GetObjectOptions = {}): Promise<Buffer> {
     return collect(await this.getObject(bucket, key, options), bucket, key);
   }
@@ -424,6 +476,13 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Reads an object's size, ETag, modification time and metadata without its body.
+   *
+   * @throws {@link NotFoundError} when the object (or version) does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async statObject(
     bucket: string,
     key: string,
@@ -431,7 +490,7 @@ export class ObjectStore {
   ): Promise<ObjectStat> {
     validateKey(key);
     const stat = await this.#run("stat", bucket, key, options, { retryable: true }, () =>
-      this.client.statObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
+      this.#client.statObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
     );
     const metadata: Record<string, string> = {};
     let contentType: string | undefined;
@@ -452,14 +511,23 @@ export class ObjectStore {
   /**
    * One HEAD bucket request, never retried (a health probe wants the answer of now): true when
    * the bucket exists, false when the server says it does not.
-   * @throws StorageTimeoutError, StorageAbortedError, or the translated S3 error (access denied, unreachable…).
+   *
+   * @throws {@link StorageTimeoutError}, {@link StorageAbortedError}, or the translated S3 error
+   *   ({@link AccessDeniedError}, {@link StorageUnavailableError}…).
    */
   async bucketExists(bucket: string, options: CallOptions = {}): Promise<boolean> {
     return this.#run("head bucket", bucket, undefined, options, { retryable: false }, () =>
-      this.client.bucketExists(bucket),
+      this.#client.bucketExists(bucket),
     );
   }
 
+  /**
+   * Whether the object exists.
+   *
+   * @throws {@link BucketNotFoundError} when the bucket does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async exists(bucket: string, key: string, options: CallOptions = {}): Promise<boolean> {
     try {
       await this.statObject(bucket, key, options);
@@ -470,6 +538,14 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Deletes an object (in a versioned bucket: adds a delete marker, or with `versionId` removes
+   * that version). Deleting an absent object succeeds, as in S3.
+   *
+   * @throws {@link InvalidKeyError} when `key` is not a valid object key.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async deleteObject(
     bucket: string,
     key: string,
@@ -477,7 +553,28 @@ export class ObjectStore {
   ): Promise<void> {
     validateKey(key);
     await this.#run("delete", bucket, key, options, { retryable: true }, () =>
-      this.client.removeObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
+      this.#client.removeObject(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
+    );
+  }
+
+  /**
+   * Deletes the given versions of objects in one bucket, in batches (S3 `DeleteObjects`).
+   *
+   * @throws {@link BucketNotFoundError} when the bucket does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError}, {@link StorageTimeoutError}
+   *   or {@link StorageAbortedError} when the call fails.
+   */
+  async deleteObjectVersions(
+    bucket: string,
+    versions: readonly { key: string; versionId: string }[],
+    options: CallOptions = {},
+  ): Promise<void> {
+    if (versions.length === 0) return;
+    await this.#run("delete", bucket, undefined, options, { retryable: true }, () =>
+      this.#client.removeObjects(
+        bucket,
+        versions.map((v) => ({ name: v.key, versionId: v.versionId })),
+      ),
     );
   }
 
@@ -495,18 +592,28 @@ export class ObjectStore {
       ...(source.versionId ? { VersionID: source.versionId } : {}),
     });
     const result = await this.#run("copy", target.bucket, target.key, options, { retryable: true }, () =>
-      this.client.copyObject(from, new CopyDestinationOptions({ Bucket: target.bucket, Object: target.key })),
+      this.#client.copyObject(
+        from,
+        new CopyDestinationOptions({ Bucket: target.bucket, Object: target.key }),
+      ),
     );
     const r = result as { etag?: string; versionId?: string | null };
     return { etag: String(r.etag ?? "").replace(/"/g, ""), versionId: r.versionId ?? null };
   }
 
+  /**
+   * Yields the objects of a bucket, optionally under a prefix; `recursive: false` stops at `/`.
+   *
+   * @throws {@link BucketNotFoundError} when the bucket does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async *listObjects(
     bucket: string,
     options: { prefix?: string; recursive?: boolean } = {},
   ): AsyncGenerator<ListedObject> {
     try {
-      for await (const item of this.client.listObjectsV2(
+      for await (const item of this.#client.listObjectsV2(
         bucket,
         options.prefix ?? "",
         options.recursive ?? true,
@@ -540,7 +647,7 @@ export class ObjectStore {
     let versionIdMarker = "";
     try {
       for (;;) {
-        const page = await this.client.listObjectsQuery(bucket, options.prefix ?? "", "", {
+        const page = await this.#client.listObjectsQuery(bucket, options.prefix ?? "", "", {
           IncludeVersion: true,
           MaxKeys: 1000,
           Delimiter: "",
@@ -616,13 +723,20 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Reads an object's tags.
+   *
+   * @throws {@link NotFoundError} when the object does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async getObjectTags(
     bucket: string,
     key: string,
     options: CallOptions & { versionId?: string } = {},
   ): Promise<Record<string, string>> {
     const tags = await this.#run("get tags", bucket, key, options, { retryable: true }, () =>
-      this.client.getObjectTagging(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
+      this.#client.getObjectTagging(bucket, key, options.versionId ? { versionId: options.versionId } : {}),
     );
     // The XML parser turns numeric-looking values into numbers; tags are strings.
     return Object.fromEntries(
@@ -630,6 +744,13 @@ export class ObjectStore {
     );
   }
 
+  /**
+   * Replaces an object's tags.
+   *
+   * @throws {@link NotFoundError} when the object does not exist.
+   * @throws {@link AccessDeniedError}, {@link StorageUnavailableError} (after the bounded retries),
+   *   {@link StorageTimeoutError} or {@link StorageAbortedError} when the call itself fails.
+   */
   async setObjectTags(
     bucket: string,
     key: string,
@@ -637,7 +758,7 @@ export class ObjectStore {
     options: CallOptions = {},
   ): Promise<void> {
     await this.#run("set tags", bucket, key, options, { retryable: true }, () =>
-      this.client.setObjectTagging(bucket, key, { ...tags }),
+      this.#client.setObjectTagging(bucket, key, { ...tags }),
     );
   }
 
@@ -647,6 +768,12 @@ export class ObjectStore {
     return this.#signer.presignedGetObject(bucket, key, expirySeconds);
   }
 
+  /**
+   * A URL that lets its holder upload `key` with a plain HTTP PUT for `expirySeconds`, signed for
+   * the public endpoint when one is configured.
+   *
+   * @throws {@link InvalidKeyError} when `key` is not a valid object key.
+   */
   presignPut(bucket: string, key: string, expirySeconds = 900): Promise<string> {
     validateKey(key);
     return this.#signer.presignedPutObject(bucket, key, expirySeconds);
@@ -660,7 +787,7 @@ export class ObjectStore {
     const cutoff = Date.now() - options.olderThanMs;
     const stale: { key: string; uploadId: string }[] = [];
     try {
-      for await (const upload of this.client.listIncompleteUploads(bucket, options.prefix ?? "", true)) {
+      for await (const upload of this.#client.listIncompleteUploads(bucket, options.prefix ?? "", true)) {
         if (upload.initiated.getTime() <= cutoff) stale.push({ key: upload.key, uploadId: upload.uploadId });
       }
     } catch (error) {
@@ -668,7 +795,7 @@ export class ObjectStore {
     }
     for (const upload of stale) {
       await this.#run("abort upload", bucket, upload.key, {}, { retryable: true }, () =>
-        this.client.abortMultipartUpload(bucket, upload.key, upload.uploadId),
+        this.#client.abortMultipartUpload(bucket, upload.key, upload.uploadId),
       );
     }
     return stale.length;
@@ -678,7 +805,7 @@ export class ObjectStore {
   async listIncompleteUploads(bucket: string, prefix = ""): Promise<{ key: string; uploadId: string }[]> {
     const uploads: { key: string; uploadId: string }[] = [];
     try {
-      for await (const upload of this.client.listIncompleteUploads(bucket, prefix, true))
+      for await (const upload of this.#client.listIncompleteUploads(bucket, prefix, true))
         uploads.push({ key: upload.key, uploadId: upload.uploadId });
     } catch (error) {
       throw translateS3Error(error, "list uploads", bucket);

@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from "node:stream";
 
+/** How far a transfer is: bytes done, the total when known, and the average rate. */
 export interface Progress {
   readonly bytesDone: number;
   readonly totalBytes: number | undefined;
@@ -7,6 +8,7 @@ export interface Progress {
   readonly bytesPerSecond: number;
 }
 
+/** Called as a transfer progresses (at most every few hundred milliseconds, and once at the end). */
 export type ProgressListener = (progress: Progress) => void;
 
 /** Counts bytes as they pass and reports at most every `intervalMs` (and always at the end). */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AiosError } from "../errors.ts";
+import type { StorageErrorCode } from "./errors.ts";
 import { formatLocation, readSpecFile, YamlSpecDocument } from "../yaml-spec.ts";
 
 // S3's bucket-name rules, the strictest common subset (AWS, MinIO, Ceph RGW).
@@ -67,13 +68,20 @@ export const StorageSpecSchema = z.strictObject({
   }),
 });
 
+/**
+ * The storage spec (`config/storage.yaml`) as {@link loadStorageSpec} returns it: the buckets, each
+ * with versioning, lifecycle, tags and policy.
+ */
 export type StorageSpec = z.infer<typeof StorageSpecSchema>;
+/** One bucket of the {@link StorageSpec}. */
 export type BucketSpec = z.infer<typeof BucketSpecSchema>;
+/** A bucket's lifecycle rules in the {@link StorageSpec} (expiry of objects and old versions). */
 export type LifecycleSpec = z.infer<typeof LifecycleSchema>;
+/** One statement of a bucket policy in the {@link StorageSpec}. */
 export type PolicyStatementSpec = z.infer<typeof PolicyStatementSchema>;
 
 /** The storage spec is not valid: names the file, the path inside it and, when known, line and column. */
-export class StorageSpecError extends AiosError {
+export class StorageSpecError extends AiosError<StorageErrorCode> {
   readonly file: string;
   readonly path: string;
   readonly line: number | undefined;
@@ -100,7 +108,7 @@ export class StorageSpecError extends AiosError {
  * Parses and validates a storage spec: bucket names, lifecycle ranges, policies and the
  * workspace buckets' rules; refuses alias bombs and unknown keys.
  *
- * @throws StorageSpecError naming the file, the path in the document, its line and column; never
+ * @throws {@link StorageSpecError} naming the file, the path in the document, its line and column; never
  *   another error, whatever the text.
  */
 export function parseStorageSpec(text: string, options: { file?: string } = {}): StorageSpec {
@@ -164,7 +172,7 @@ export function parseStorageSpec(text: string, options: { file?: string } = {}):
 /**
  * Reads and parses a storage spec file (see parseStorageSpec).
  *
- * @throws StorageSpecError naming the file, also when it cannot be read.
+ * @throws {@link StorageSpecError} naming the file, also when it cannot be read.
  */
 export async function loadStorageSpec(path: string): Promise<StorageSpec> {
   const text = await readSpecFile(path, (problem) => new StorageSpecError(problem));

@@ -85,11 +85,11 @@ describe("transient failures", () => {
   it("are never 4xx answers nor errors the SDK raised itself", () => {
     expect(isRetryable(s3(""), 400)).toBe(false);
     expect(isRetryable(s3("NoSuchKey"), 404)).toBe(false);
-    expect(isRetryable(new StorageError("STORAGE_X", "x"), 500)).toBe(false);
+    expect(isRetryable(new StorageError("STORAGE_UNAVAILABLE", "x"), 500)).toBe(false);
     expect(isRetryable(undefined)).toBe(false);
   });
   it("keep a typed error as it is", () => {
-    const typed = new StorageError("STORAGE_X", "x");
+    const typed = new StorageError("STORAGE_TIMEOUT", "x");
     expect(translateS3Error(typed, "upload", "b", "k")).toBe(typed);
     expect(translateS3Error("weird", "upload")).toMatchObject({ code: "STORAGE_UNAVAILABLE" });
   });

@@ -9,11 +9,13 @@ export interface TestVhost {
   readonly vhost: string;
   /** AMQP URL of the vhost, with the broker's credentials. */
   readonly amqpUrl: string;
-  /** Management API base URL, with credentials (e.g. http://guest:guest@127.0.0.1:15672). */
+  /** Management API base URL, with credentials (e.g. `http://guest:guest@127.0.0.1:15672`). */
   readonly apiUrl: string;
+  /** Deletes the vhost and everything in it. */
   dispose(): Promise<void>;
 }
 
+/** A request to the RabbitMQ management API at `apiUrl` (credentials taken from the URL). */
 export async function managementRequest(
   apiUrl: string,
   method: string,
@@ -35,6 +37,20 @@ export async function managementRequest(
   return fetch(`${base}${path}`, init);
 }
 
+/**
+ * Creates a uniquely named vhost (`<prefix>-<random>`) through the management API of
+ * `AIOS_RABBITMQ_API_URL` and gives the user of `AIOS_AMQP_URL` every permission on it. Call
+ * `dispose()` when the test file is done.
+ *
+ * @throws `InvalidArgumentError` (from `@aios/runtime`) when an AIOS environment variable is malformed.
+ * @throws `Error` naming the HTTP status when the management API refuses the vhost or permission.
+ * @example
+ * ```ts
+ * let vhost: TestVhost;
+ * beforeAll(async () => (vhost = await createTestVhost("my-agent")));
+ * afterAll(() => vhost.dispose());
+ * ```
+ */
 export async function createTestVhost(prefix = "test"): Promise<TestVhost> {
   const env = readEnv();
   const vhost = `${prefix}-${randomUUID().slice(0, 8)}`;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Client } from "minio";
 import { readEnv, requireS3Credentials } from "../env.ts";
 import { ObjectStore, type ObjectStoreOptions } from "../storage/index.ts";
+import { s3ClientOf } from "../storage/object-store.ts";
 
 /** An ObjectStore on the S3 gateway of scripts/services.sh. */
 export function testObjectStore(options: Partial<ObjectStoreOptions> = {}): ObjectStore {
@@ -48,22 +49,22 @@ export async function createTestBucket(
   options: { versioned?: boolean; prefix?: string } = {},
 ) {
   const bucket = `${options.prefix ?? "test"}-${randomUUID().slice(0, 8)}`;
-  await store.client.makeBucket(bucket);
-  if (options.versioned) await store.client.setBucketVersioning(bucket, { Status: "Enabled" });
+  await s3ClientOf(store).makeBucket(bucket);
+  if (options.versioned) await s3ClientOf(store).setBucketVersioning(bucket, { Status: "Enabled" });
   return {
     bucket,
     async dispose() {
       await emptyBucket(store, bucket);
-      await store.client.removeBucket(bucket);
+      await s3ClientOf(store).removeBucket(bucket);
     },
   };
 }
 
 export async function emptyBucket(store: ObjectStore, bucket: string): Promise<void> {
   for (const upload of await store.listIncompleteUploads(bucket))
-    await store.client.abortMultipartUpload(bucket, upload.key, upload.uploadId);
+    await s3ClientOf(store).abortMultipartUpload(bucket, upload.key, upload.uploadId);
   const versions = [];
   for await (const v of store.listObjectVersions(bucket))
     versions.push({ name: v.key, versionId: v.versionId });
-  if (versions.length > 0) await store.client.removeObjects(bucket, versions);
+  if (versions.length > 0) await s3ClientOf(store).removeObjects(bucket, versions);
 }

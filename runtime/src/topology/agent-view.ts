@@ -1,7 +1,8 @@
-import { AiosError } from "../errors.ts";
+import { TopologyError } from "./errors.ts";
 import type { ResolvedTopology } from "./model.ts";
 
-export class UnknownAgentTypeError extends AiosError {
+/** The topology has no work queue for the agent type asked for; the message lists the known ones. */
+export class UnknownAgentTypeError extends TopologyError {
   readonly agentType: string;
   constructor(agentType: string, known: readonly string[]) {
     super(
@@ -18,6 +19,8 @@ export class UnknownAgentTypeError extends AiosError {
  * user infra gives it (configure on its own queues only): it may re-declare its queues on every
  * reconnect, but declaring a shared exchange would be refused (403 ACCESS_REFUSED). Exchanges
  * are the platform's, declared by `aios topology apply` or by Pulumi.
+ *
+ * @throws {@link UnknownAgentTypeError} when the topology has no work queue for `agentType`.
  */
 export function agentTopology(topology: ResolvedTopology, agentType: string): ResolvedTopology {
   const workQueues = topology.workQueues.filter((plan) => plan.agentType === agentType);

@@ -10,6 +10,7 @@ import {
 } from "./errors.ts";
 import type { ExchangeDeclaration, QueueDeclaration, ResolvedTopology } from "./model.ts";
 
+/** Where {@link applyTopology} declares: an open connection or a URL, and an abort signal. */
 export interface ApplyTopologyOptions {
   /**
    * An open connection to the topology's vhost (the caller answers for the vhost); or `url`, and
@@ -24,6 +25,7 @@ export interface ApplyTopologyOptions {
   readonly signal?: AbortSignal;
 }
 
+/** How many entities {@link applyTopology} declared. */
 export interface ApplySummary {
   readonly exchanges: number;
   readonly queues: number;
@@ -41,10 +43,10 @@ export interface ApplySummary {
  * broker is left as it was. Should the broker refuse to create something (an invalid argument, a
  * permission, a vhost limit), what this run created is deleted again.
  *
- * @throws TopologyMismatchError when existing entities differ from the spec (nothing declared).
- * @throws TopologyRefusedError when the broker refuses a declaration, with its reply code and text.
- * @throws TopologyVhostConflictError when `url` names another vhost than the topology's.
- * @throws TopologyBrokerError when the broker cannot be reached or refuses the connection.
+ * @throws {@link TopologyMismatchError} when existing entities differ from the spec (nothing declared).
+ * @throws {@link TopologyRefusedError} when the broker refuses a declaration, with its reply code and text.
+ * @throws {@link TopologyVhostConflictError} when `url` names another vhost than the topology's.
+ * @throws {@link TopologyBrokerError} when the broker cannot be reached or refuses the connection.
  * @example
  * ```ts
  * const topology = await loadTopologySpec("config/messaging.yaml");

@@ -17,8 +17,8 @@ export function vhostOfAmqpUrl(url: string): string | undefined {
  * topology belongs to one vhost, so a URL that names another one is refused rather than guessed
  * about: `apply` declaring into one vhost while `verify` reads another was defect 3 of issue 9.
  *
- * @throws TopologyVhostConflictError when the URL names a different vhost.
- * @throws InvalidArgumentError when the URL cannot be parsed.
+ * @throws {@link TopologyVhostConflictError} when the URL names a different vhost.
+ * @throws {@link InvalidArgumentError} when the URL cannot be parsed.
  */
 export function amqpUrlForVhost(url: string, vhost: string): string {
   const named = vhostOfAmqpUrl(url);

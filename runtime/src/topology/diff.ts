@@ -25,6 +25,9 @@ export interface LiveTopology {
   }[];
 }
 
+/**
+ * One difference between the broker and the resolved topology, as {@link verifyTopology} reports it.
+ */
 export type TopologyDrift =
   | {
       readonly kind: "missing-exchange" | "extra-exchange";

@@ -1,8 +1,20 @@
 import { AiosError } from "../errors.ts";
 import { formatLocation } from "../yaml-spec.ts";
 
+/** Every `code` a {@link TopologyError} can carry. */
+export type TopologyErrorCode =
+  | "TOPOLOGY_BROKER_ERROR"
+  | "TOPOLOGY_INVALID_SPEC"
+  | "TOPOLOGY_MISMATCH"
+  | "TOPOLOGY_REFUSED"
+  | "TOPOLOGY_UNKNOWN_AGENT_TYPE"
+  | "TOPOLOGY_VHOST_CONFLICT";
+
+/** Base of every topology error; `code` is stable, `message` says what and where. */
+export class TopologyError extends AiosError<TopologyErrorCode> {}
+
 /** The spec file is not valid: names the file, the path inside it and, when known, line and column. */
-export class TopologySpecError extends AiosError {
+export class TopologySpecError extends TopologyError {
   readonly file: string;
   readonly path: string;
   readonly line: number | undefined;
@@ -42,7 +54,7 @@ export interface TopologyMismatch {
  * migrated by hand. `applyTopology` checks every entity before declaring any, so when this is
  * thrown nothing was declared, and `mismatches` lists every difference, not only the first.
  */
-export class TopologyMismatchError extends AiosError {
+export class TopologyMismatchError extends TopologyError {
   readonly mismatches: readonly TopologyMismatch[];
   /** The first mismatch's entity and argument (kept for callers that read one). */
   readonly entity: string;
@@ -70,7 +82,7 @@ export class TopologyMismatchError extends AiosError {
  * argument, a permission, a vhost limit…): carries its AMQP reply code and text. What this run
  * had created before the refusal was deleted again; `rolledBack` names it.
  */
-export class TopologyRefusedError extends AiosError {
+export class TopologyRefusedError extends TopologyError {
   readonly entity: string;
   readonly replyCode: number | undefined;
   readonly replyText: string;
@@ -101,7 +113,7 @@ export class TopologyRefusedError extends AiosError {
  * The broker URL names another vhost than the topology's (the spec's `vhost`, or `--vhost`):
  * declaring into either could be the wrong one, so nothing is declared.
  */
-export class TopologyVhostConflictError extends AiosError {
+export class TopologyVhostConflictError extends TopologyError {
   readonly urlVhost: string;
   readonly topologyVhost: string;
 
@@ -118,7 +130,7 @@ export class TopologyVhostConflictError extends AiosError {
 }
 
 /** The broker or its management API could not be reached or refused the request. */
-export class TopologyBrokerError extends AiosError {
+export class TopologyBrokerError extends TopologyError {
   /** The AMQP reply code when the broker refused the connection (530: vhost, 403: login). */
   readonly replyCode: number | undefined;
 

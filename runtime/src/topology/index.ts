@@ -1,13 +1,17 @@
-export { formatDuration, parseDuration } from "./durations.ts";
+// The topology room's public entry: load and resolve the topology spec, apply it, and read an
+// agent's view of it, and check the broker still matches it. Docs rendering, the drift diff,
+// duration parsing and the zod schema serve the CLI; they are imported by relative path inside
+// the runtime.
 export {
   TopologyBrokerError,
+  TopologyError,
+  type TopologyErrorCode,
   type TopologyMismatch,
   TopologyMismatchError,
   TopologyRefusedError,
   TopologySpecError,
   TopologyVhostConflictError,
 } from "./errors.ts";
-export { amqpUrlForVhost, vhostOfAmqpUrl } from "./broker-url.ts";
 export { loadTopologySpec, type ParseTopologyOptions, parseTopologySpec } from "./load-spec.ts";
 export type {
   ArgumentValue,
@@ -21,11 +25,8 @@ export type {
   WorkQueuePlan,
 } from "./model.ts";
 export { findWorkQueue, resolveTopology } from "./resolve.ts";
-export { type TopologySpec, TopologySpecSchema } from "./spec-schema.ts";
-export { topicMatches } from "./topic-match.ts";
-export { type SpecIssue, validateTopology } from "./validate.ts";
+export type { TopologySpec } from "./spec-schema.ts";
 export { type ApplySummary, type ApplyTopologyOptions, applyTopology } from "./apply.ts";
-export { diffTopology, type LiveTopology, type TopologyDrift } from "./diff.ts";
-export { fetchLiveTopology, type VerifyTopologyOptions, verifyTopology } from "./verify.ts";
-export { renderTopologyDocs } from "./docs.ts";
 export { agentTopology, UnknownAgentTypeError } from "./agent-view.ts";
+export type { LiveTopology, TopologyDrift } from "./diff.ts";
+export { type VerifyTopologyOptions, verifyTopology } from "./verify.ts";

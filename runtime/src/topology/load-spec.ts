@@ -5,6 +5,7 @@ import { resolveTopology } from "./resolve.ts";
 import { TopologySpecSchema } from "./spec-schema.ts";
 import { validateTopology } from "./validate.ts";
 
+/** How a topology spec is parsed: the file name errors cite, and per-environment overrides. */
 export interface ParseTopologyOptions {
   /** Named in errors; defaults to `messaging.yaml`. */
   readonly file?: string;
@@ -15,7 +16,7 @@ export interface ParseTopologyOptions {
  * Parses, validates and resolves a topology spec. Refuses what RabbitMQ would refuse (integer
  * ranges, short-string lengths), alias bombs and unknown keys.
  *
- * @throws TopologySpecError naming the file, the path in the document, its line and column; never
+ * @throws {@link TopologySpecError} naming the file, the path in the document, its line and column; never
  *   another error, whatever the text.
  */
 export function parseTopologySpec(text: string, options: ParseTopologyOptions = {}): ResolvedTopology {
@@ -33,7 +34,7 @@ export function parseTopologySpec(text: string, options: ParseTopologyOptions = 
 /**
  * Reads and parses a topology spec file (see parseTopologySpec).
  *
- * @throws TopologySpecError naming the file, also when it cannot be read.
+ * @throws {@link TopologySpecError} naming the file, also when it cannot be read.
  */
 export async function loadTopologySpec(
   path: string,

@@ -2,9 +2,12 @@
 // touches the broker (apply, verify, docs, the consumer's retry tiers, infra's Pulumi resources)
 // reads this model, so no one re-derives a name by string concatenation.
 
+/** The value of one AMQP argument (`x-max-length`, `x-queue-type`…). */
 export type ArgumentValue = string | number | boolean;
+/** AMQP arguments of an exchange, queue or binding, by name. */
 export type Arguments = Readonly<Record<string, ArgumentValue>>;
 
+/** An exchange as it is declared on the broker. */
 export interface ExchangeDeclaration {
   readonly name: string;
   readonly type: "topic" | "direct" | "fanout" | "headers";
@@ -15,6 +18,9 @@ export interface ExchangeDeclaration {
   readonly description?: string | undefined;
 }
 
+/**
+ * A queue as it is declared on the broker; `role` says whether it is a work, retry or dead-letter queue.
+ */
 export interface QueueDeclaration {
   readonly name: string;
   readonly role: "work" | "retry" | "dead-letter";
@@ -23,6 +29,7 @@ export interface QueueDeclaration {
   readonly arguments: Arguments;
 }
 
+/** A binding from an exchange to a queue or another exchange. */
 export interface BindingDeclaration {
   readonly source: string;
   readonly destination: string;
@@ -31,11 +38,18 @@ export interface BindingDeclaration {
   readonly arguments: Arguments;
 }
 
+/**
+ * One delayed-retry tier: a failed message waits `delayMs` in `queue`, then returns to its work queue.
+ */
 export interface RetryTier {
   readonly delayMs: number;
   readonly queue: string;
 }
 
+/**
+ * Everything a consumer of one agent type's work queue needs: the queue, its bindings, retry
+ * tiers and dead-letter queue. {@link findWorkQueue} returns it.
+ */
 export interface WorkQueuePlan {
   readonly queue: string;
   readonly agentType: string;
@@ -52,6 +66,10 @@ export interface WorkQueuePlan {
   readonly retryTiers: readonly RetryTier[];
 }
 
+/**
+ * The topology spec resolved into the exchanges, queues and bindings to declare, plus the work
+ * queue of each agent type. {@link resolveTopology} (and {@link loadTopologySpec}) return it.
+ */
 export interface ResolvedTopology {
   readonly vhost: string;
   readonly exchanges: readonly ExchangeDeclaration[];

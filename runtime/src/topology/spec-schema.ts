@@ -125,6 +125,7 @@ export const TopologySpecSchema = z.strictObject({
   queues: z.array(QueueSpecSchema).min(1),
 });
 
+/** The topology spec (`config/messaging.yaml`) as written, before resolution. */
 export type TopologySpec = z.infer<typeof TopologySpecSchema>;
 export type QueueSpec = z.infer<typeof QueueSpecSchema>;
 export type ExchangeSpec = z.infer<typeof ExchangeSpecSchema>;

@@ -3,8 +3,9 @@ import { TopologyBrokerError } from "./errors.ts";
 import { diffTopology, type LiveTopology, type TopologyDrift } from "./diff.ts";
 import type { ResolvedTopology } from "./model.ts";
 
+/** How {@link verifyTopology} reaches the RabbitMQ management API. */
 export interface VerifyTopologyOptions {
-  /** Management API base URL with credentials, e.g. http://guest:guest@127.0.0.1:15672 */
+  /** Management API base URL with credentials, e.g. `http://guest:guest@127.0.0.1:15672` */
   readonly apiUrl: string;
   readonly signal?: AbortSignal;
 }

@@ -1,6 +1,25 @@
 import { AiosError } from "../errors.ts";
 import type { PathClash } from "./paths.ts";
 
+/** Every `code` a {@link WorkspaceError} can carry. */
+export type WorkspaceErrorCode =
+  | "WORKSPACE_BUSY"
+  | "WORKSPACE_CONFLICT"
+  | "WORKSPACE_EXISTS"
+  | "WORKSPACE_FILE_NOT_FOUND"
+  | "WORKSPACE_INTEGRITY"
+  | "WORKSPACE_INVALID_PATH"
+  | "WORKSPACE_INVALID_REMOTE_STATE"
+  | "WORKSPACE_INVALID_SYNC_STATE"
+  | "WORKSPACE_LOCAL_PATH"
+  | "WORKSPACE_NOT_FOUND"
+  | "WORKSPACE_NO_BACKUP_BUCKET"
+  | "WORKSPACE_PATH_CLASH"
+  | "WORKSPACE_TOO_MANY_DELETES";
+
+/** Base of every workspace error; `code` is stable, `message` says what and where. */
+export class WorkspaceError extends AiosError<WorkspaceErrorCode> {}
+
 /** A path shown in a message: quoted and escaped (invisible characters become visible), cut at 80. */
 export const showPath = (path: string): string =>
   JSON.stringify(path.length > 80 ? `${path.slice(0, 80)}…` : path).replace(
@@ -9,7 +28,7 @@ export const showPath = (path: string): string =>
   );
 
 /** A path that breaks the rules of paths.ts (see validatePath). */
-export class InvalidPathError extends AiosError {
+export class InvalidPathError extends WorkspaceError {
   readonly path: string;
   readonly reason: string;
   constructor(path: string, reason: string) {
@@ -26,7 +45,7 @@ export class InvalidPathError extends AiosError {
  * Paths that cannot all exist in one directory: a file and a folder of the same name (`a` and
  * `a/b`), or the same name in two Unicode normal forms. Raised before anything is written.
  */
-export class PathClashError extends AiosError {
+export class PathClashError extends WorkspaceError {
   readonly workspace: string;
   readonly clashes: readonly PathClash[];
   constructor(workspace: string, clashes: readonly PathClash[]) {
@@ -50,7 +69,7 @@ export class PathClashError extends AiosError {
  * State read back from the bucket (HEAD, a commit, a manifest) that is malformed, does not hash to
  * its name, or names an unsafe path. Raised before anything is written to disk or committed.
  */
-export class InvalidRemoteStateError extends AiosError {
+export class InvalidRemoteStateError extends WorkspaceError {
   readonly workspace: string;
   /** The commit being read, when known. */
   readonly commit: string | undefined;
@@ -82,7 +101,7 @@ export class InvalidRemoteStateError extends AiosError {
  * A sync cannot write or remove a path in the local directory safely: a symbolic link on the way
  * (which could lead outside the directory), or a file where a folder must go (and the reverse).
  */
-export class LocalPathError extends AiosError {
+export class LocalPathError extends WorkspaceError {
   readonly dir: string;
   readonly path: string;
   constructor(dir: string, path: string, reason: string) {
@@ -93,7 +112,7 @@ export class LocalPathError extends AiosError {
 }
 
 /** The sync state file (`.aios-sync.json`) of a directory is malformed or names unsafe paths. */
-export class InvalidSyncStateError extends AiosError {
+export class InvalidSyncStateError extends WorkspaceError {
   readonly file: string;
   constructor(file: string, reason: string) {
     super(
@@ -104,19 +123,19 @@ export class InvalidSyncStateError extends AiosError {
   }
 }
 
-export class WorkspaceNotFoundError extends AiosError {
+export class WorkspaceNotFoundError extends WorkspaceError {
   constructor(workspace: string) {
     super("WORKSPACE_NOT_FOUND", `workspace '${workspace}' does not exist`);
   }
 }
 
-export class WorkspaceExistsError extends AiosError {
+export class WorkspaceExistsError extends WorkspaceError {
   constructor(workspace: string) {
     super("WORKSPACE_EXISTS", `workspace '${workspace}' already exists`);
   }
 }
 
-export class FileNotFoundError extends AiosError {
+export class FileNotFoundError extends WorkspaceError {
   constructor(workspace: string, path: string, commit: string) {
     super(
       "WORKSPACE_FILE_NOT_FOUND",
@@ -126,7 +145,7 @@ export class FileNotFoundError extends AiosError {
 }
 
 /** Stored bytes that do not hash to what the manifest says: never handed out as the file. */
-export class IntegrityError extends AiosError {
+export class IntegrityError extends WorkspaceError {
   constructor(workspace: string, path: string, expected: string, actual: string) {
     super(
       "WORKSPACE_INTEGRITY",
@@ -136,7 +155,7 @@ export class IntegrityError extends AiosError {
 }
 
 /** Another commit changed the same paths since this one's parent. */
-export class ConflictError extends AiosError {
+export class ConflictError extends WorkspaceError {
   readonly paths: readonly string[];
   readonly head: string;
   constructor(workspace: string, paths: readonly string[], head: string) {
@@ -149,7 +168,7 @@ export class ConflictError extends AiosError {
   }
 }
 
-export class TooManyDeletesError extends AiosError {
+export class TooManyDeletesError extends WorkspaceError {
   constructor(count: number, limit: number) {
     super(
       "WORKSPACE_TOO_MANY_DELETES",
@@ -158,14 +177,14 @@ export class TooManyDeletesError extends AiosError {
   }
 }
 
-export class CommitRetriesExhaustedError extends AiosError {
+export class CommitRetriesExhaustedError extends WorkspaceError {
   constructor(workspace: string, attempts: number) {
     super("WORKSPACE_BUSY", `workspace '${workspace}' moved ${attempts} times while committing; try again`);
   }
 }
 
 /** `snapshot()` was called on a store configured without `backupBucket`. */
-export class NoBackupBucketError extends AiosError {
+export class NoBackupBucketError extends WorkspaceError {
   constructor(workspace: string) {
     super(
       "WORKSPACE_NO_BACKUP_BUCKET",

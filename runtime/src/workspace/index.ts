@@ -1,21 +1,27 @@
+// The workspace room's public entry: the store, directory sync and their typed errors. Planning,
+// merging, path rules and the local state file are the room's internals, imported by relative
+// path inside the runtime.
 export {
   CommitRetriesExhaustedError,
   ConflictError,
   FileNotFoundError,
   IntegrityError,
   InvalidPathError,
-  NoBackupBucketError,
   InvalidRemoteStateError,
   InvalidSyncStateError,
   LocalPathError,
+  NoBackupBucketError,
   PathClashError,
   TooManyDeletesError,
+  WorkspaceError,
+  type WorkspaceErrorCode,
   WorkspaceExistsError,
   WorkspaceNotFoundError,
 } from "./errors.ts";
-export { type Changes, type Commit, conflictCopyPath, type FileEntry, type Manifest } from "./manifest.ts";
-export { type ConflictStrategy, mergeChanges } from "./merge.ts";
-export { findClashes, type PathClash, validatePath, validateWorkspaceId } from "./paths.ts";
+export type { Changes, Commit, FileEntry, Manifest } from "./manifest.ts";
+export type { ConflictStrategy } from "./merge.ts";
+export type { PathClash } from "./paths.ts";
+export type { SyncPlan } from "./sync/plan.ts";
 export {
   type CommitOptions,
   type CommitResult,
@@ -24,8 +30,6 @@ export {
   WorkspaceStore,
   type WorkspaceStoreOptions,
 } from "./workspace-store.ts";
-export { readState, STATE_FILE, type SyncState, scanDirectory } from "./sync/local-files.ts";
-export { planPull, planPush, planTwoWay, type SyncPlan } from "./sync/plan.ts";
 export {
   pullDirectory,
   pushDirectory,

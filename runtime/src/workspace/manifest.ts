@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 
+/** One file of a workspace commit: its content hash and size (and where its bytes are stored). */
 export interface FileEntry {
   readonly sha256: string;
   readonly size: number;
@@ -12,6 +13,7 @@ export interface FileEntry {
 /** Path → content. Sorted keys, so equal manifests serialize (and hash) equally. */
 export type Manifest = Readonly<Record<string, FileEntry>>;
 
+/** A workspace commit: its parent, the manifest it points to, author, message and time. */
 export interface Commit {
   readonly parent: string | null;
   readonly manifest: string;
@@ -20,6 +22,7 @@ export interface Commit {
   readonly time: string;
 }
 
+/** Files to write (path to entry) and paths to delete in one commit. */
 export interface Changes {
   readonly put?: Readonly<Record<string, FileEntry>>;
   readonly delete?: readonly string[];

@@ -8,6 +8,10 @@ import {
   pathsOf,
 } from "./manifest.ts";
 
+/**
+ * What a commit or sync does when both sides changed the same path: `fail` with
+ * {@link ConflictError}, keep `ours` or `theirs`, or `keep-both` (theirs under a conflict-copy name).
+ */
 export type ConflictStrategy = "fail" | "ours" | "theirs" | "keep-both";
 
 export interface MergeResult {

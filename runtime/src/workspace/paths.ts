@@ -33,7 +33,7 @@ const BLANK = /^\p{White_Space}+$/u;
 /**
  * Checks a workspace path against the rules above and returns it unchanged.
  *
- * @throws InvalidPathError (`WORKSPACE_INVALID_PATH`) naming the path and the rule it breaks.
+ * @throws {@link InvalidPathError} (`WORKSPACE_INVALID_PATH`) naming the path and the rule it breaks.
  * @example validatePath("notes/plan.md") // "notes/plan.md"; validatePath("../x") throws
  */
 export function validatePath(path: unknown): string {
@@ -64,7 +64,7 @@ export function validatePath(path: unknown): string {
 /**
  * Checks a workspace id (the S3 prefix `workspaces/<id>/`).
  *
- * @throws InvalidPathError unless it is 1-63 lower-case letters, digits, '.', '_' or '-'.
+ * @throws {@link InvalidPathError} unless it is 1-63 lower-case letters, digits, '.', '_' or '-'.
  */
 export function validateWorkspaceId(id: string): string {
   if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(id)) {

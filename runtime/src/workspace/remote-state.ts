@@ -30,7 +30,7 @@ export const isId = (value: unknown): value is string => typeof value === "strin
 /**
  * Checks a commit id a caller passed (e.g. `readFile(..., { commit })`).
  *
- * @throws InvalidArgumentError unless it is 64 lower-case hex digits.
+ * @throws {@link InvalidArgumentError} unless it is 64 lower-case hex digits.
  */
 export function validateCommitId(id: string, where = "commit"): string {
   if (!isId(id))
@@ -75,7 +75,7 @@ export function parseHead(bytes: Buffer, source: StateSource): string {
 /**
  * A commit object as stored under `commits/<id>`.
  *
- * @throws InvalidRemoteStateError when the bytes do not hash to `id` or are not a commit.
+ * @throws {@link InvalidRemoteStateError} when the bytes do not hash to `id` or are not a commit.
  */
 export function parseCommit(bytes: Buffer, id: string, source: StateSource): Commit {
   const actual = sha256(bytes);
@@ -99,7 +99,7 @@ export function parseCommit(bytes: Buffer, id: string, source: StateSource): Com
 /**
  * A manifest as stored under `manifests/<id>`: checked as a whole before any of it is used.
  *
- * @throws InvalidRemoteStateError naming the offending path, or what else is wrong.
+ * @throws {@link InvalidRemoteStateError} naming the offending path, or what else is wrong.
  */
 export function parseManifest(bytes: Buffer, id: string, source: StateSource): Manifest {
   const actual = sha256(bytes);
@@ -111,7 +111,7 @@ export function parseManifest(bytes: Buffer, id: string, source: StateSource): M
  * A manifest from untrusted JSON (a stored manifest, the sync state's base): every path valid,
  * every entry well-formed. Unknown entry fields are dropped, not carried on.
  *
- * @throws InvalidRemoteStateError naming the offending path, or what else is wrong.
+ * @throws {@link InvalidRemoteStateError} naming the offending path, or what else is wrong.
  */
 export function validateManifest(value: unknown, source: StateSource): Manifest {
   if (!isRecord(value)) refuse(source, "is not a JSON object of path → entry");

@@ -34,6 +34,9 @@ import { inParallel } from "./parallel.ts";
 import { findClashes, validatePath, validateWorkspaceId } from "./paths.ts";
 import { parseCommit, parseHead, parseManifest, validateCommitId } from "./remote-state.ts";
 
+/**
+ * Where a {@link WorkspaceStore} keeps its objects: the store, and its blob, ref and backup buckets.
+ */
 export interface WorkspaceStoreOptions {
   readonly store: ObjectStore;
   /** Versioned: blobs, manifests and commits, all immutable and content-addressed. */
@@ -47,6 +50,7 @@ export interface WorkspaceStoreOptions {
   readonly metrics?: Registry | false;
 }
 
+/** Who commits, why, on which parent, and what to do about conflicting concurrent commits. */
 export interface CommitOptions {
   readonly author: string;
   readonly message: string;
@@ -56,6 +60,7 @@ export interface CommitOptions {
   readonly strategy?: ConflictStrategy;
 }
 
+/** The commit made, its parent, and whether it was rebased onto commits that landed meanwhile. */
 export interface CommitResult {
   readonly commit: string;
   readonly parent: string | null;
@@ -64,10 +69,12 @@ export interface CommitResult {
   readonly conflicts: readonly string[];
 }
 
+/** A commit of a workspace's history, with its id. */
 export interface LogEntry extends Commit {
   readonly id: string;
 }
 
+/** The content of a file to write: bytes, or a string written as UTF-8. */
 export type FileContent = Buffer | string;
 
 const EMPTY: Manifest = {};
@@ -76,6 +83,17 @@ const EMPTY: Manifest = {};
  * Agent workspaces on plain S3 with lakeFS-like safety: a commit uploads its blobs, writes an
  * immutable manifest and commit object, then moves the workspace HEAD with a conditional write.
  * Readers resolve HEAD → commit → manifest → blobs, so they see all of a commit or none of it.
+ *
+ * @example
+ * ```ts
+ * const workspaces = new WorkspaceStore({ store, blobBucket: "aios-workspaces", refBucket: "aios-workspace-refs" });
+ * await workspaces.create("task-42", { author: "planner" });
+ * await workspaces.writeFile("task-42", "notes/plan.md", "# Plan\n", {
+ *   author: "planner",
+ *   message: "first plan",
+ * });
+ * const plan = await workspaces.readFile("task-42", "notes/plan.md"); // Buffer
+ * ```
  */
 export class WorkspaceStore {
   readonly #store: ObjectStore;
@@ -102,6 +120,12 @@ export class WorkspaceStore {
     return `${this.#prefix(workspace)}HEAD`;
   }
 
+  /**
+   * Creates an empty workspace and returns its root commit.
+   *
+   * @throws {@link WorkspaceExistsError} when the workspace already exists.
+   * @throws {@link InvalidPathError} when `workspace` is not a valid workspace id.
+   */
   async create(workspace: string, options: { author: string }): Promise<string> {
     const root = await this.#writeCommit(workspace, EMPTY, {
       parent: null,
@@ -121,10 +145,12 @@ export class WorkspaceStore {
     return root;
   }
 
+  /** Whether the workspace exists. */
   async exists(workspace: string): Promise<boolean> {
     return this.#store.exists(this.#options.refBucket, this.#headKey(workspace));
   }
 
+  /** Yields the id of every workspace in the ref bucket. */
   async *list(): AsyncGenerator<string> {
     for await (const object of this.#store.listObjects(this.#options.refBucket, { prefix: "workspaces/" })) {
       const match = /^workspaces\/([a-z0-9][a-z0-9._-]{0,62})\/HEAD$/.exec(object.key);
@@ -138,12 +164,16 @@ export class WorkspaceStore {
     await this.#store.deleteObject(this.#options.refBucket, this.#headKey(workspace));
     for (const bucket of [this.#options.blobBucket, this.#options.refBucket]) {
       const versions = [];
-      for await (const version of this.#store.listObjectVersions(bucket, { prefix }))
-        versions.push({ name: version.key, versionId: version.versionId });
-      if (versions.length > 0) await this.#store.client.removeObjects(bucket, versions);
+      for await (const version of this.#store.listObjectVersions(bucket, { prefix })) versions.push(version);
+      await this.#store.deleteObjectVersions(bucket, versions);
     }
   }
 
+  /**
+   * The workspace's current commit, and the ETag of its HEAD (for compare-and-swap).
+   *
+   * @throws {@link WorkspaceNotFoundError} when the workspace does not exist.
+   */
   async head(workspace: string): Promise<{ commit: string; etag: string }> {
     try {
       // The etag of the very bytes read, so the later compare-and-swap is against this commit.
@@ -160,8 +190,8 @@ export class WorkspaceStore {
   /**
    * A commit, checked as it is read (see remote-state.ts).
    *
-   * @throws InvalidArgumentError when `id` is not a commit id.
-   * @throws InvalidRemoteStateError when the stored commit is malformed or does not hash to `id`.
+   * @throws {@link InvalidArgumentError} when `id` is not a commit id.
+   * @throws {@link InvalidRemoteStateError} when the stored commit is malformed or does not hash to `id`.
    */
   async readCommit(workspace: string, id: string): Promise<Commit> {
     const key = `${this.#prefix(workspace)}commits/${validateCommitId(id)}`;
@@ -176,7 +206,7 @@ export class WorkspaceStore {
   /**
    * The files of a commit (default: HEAD), every path and entry checked before it is returned.
    *
-   * @throws InvalidRemoteStateError naming the workspace, commit and offending path when the
+   * @throws {@link InvalidRemoteStateError} naming the workspace, commit and offending path when the
    *   stored manifest (or commit, or HEAD) is malformed or names a path the rules of paths.ts refuse.
    */
   async manifest(workspace: string, commit?: string): Promise<Manifest> {
@@ -185,6 +215,14 @@ export class WorkspaceStore {
     return this.#readManifest(workspace, manifest, id);
   }
 
+  /**
+   * Reads a file at the head (or at `options.commit`).
+   *
+   * @throws {@link WorkspaceNotFoundError} when the workspace does not exist.
+   * @throws {@link FileNotFoundError} when the commit has no such file.
+   * @throws {@link IntegrityError} when the stored bytes do not match the recorded hash.
+   * @throws {@link InvalidPathError} when `path` breaks the path rules.
+   */
   async readFile(workspace: string, path: string, options: { commit?: string } = {}): Promise<Buffer> {
     validatePath(path);
     const commit = options.commit ?? (await this.head(workspace)).commit;
@@ -266,6 +304,11 @@ export class WorkspaceStore {
     return entries;
   }
 
+  /**
+   * Lists the files at the head (or at `options.commit`), optionally under a prefix.
+   *
+   * @throws {@link WorkspaceNotFoundError} when the workspace does not exist.
+   */
   async listFiles(
     workspace: string,
     options: { commit?: string; prefix?: string } = {},
@@ -276,6 +319,13 @@ export class WorkspaceStore {
       .map(([path, entry]) => ({ path, ...entry }));
   }
 
+  /**
+   * Writes one file in a new commit (see {@link WorkspaceStore.commit}).
+   *
+   * @throws {@link ConflictError} when a concurrent commit changed the same path and the strategy is `fail`.
+   * @throws {@link CommitRetriesExhaustedError} when the head kept moving while committing.
+   * @throws {@link InvalidPathError} when `path` breaks the path rules.
+   */
   async writeFile(
     workspace: string,
     path: string,
@@ -285,6 +335,12 @@ export class WorkspaceStore {
     return this.commit(workspace, { put: { [path]: content } }, options);
   }
 
+  /**
+   * Deletes one file in a new commit (see {@link WorkspaceStore.commit}).
+   *
+   * @throws {@link ConflictError} when a concurrent commit changed the same path and the strategy is `fail`.
+   * @throws {@link CommitRetriesExhaustedError} when the head kept moving while committing.
+   */
   async deleteFile(workspace: string, path: string, options: CommitOptions): Promise<CommitResult> {
     return this.commit(workspace, { delete: [path] }, options);
   }
@@ -326,11 +382,11 @@ export class WorkspaceStore {
    * commits landed since the parent, non-overlapping changes are rebased onto them; overlapping
    * ones follow `strategy` (default: ConflictError naming the paths).
    *
-   * @throws InvalidPathError when a path breaks the rules of paths.ts (nothing uploaded).
-   * @throws PathClashError when the files after the commit would include a file and a folder of
+   * @throws {@link InvalidPathError} when a path breaks the rules of paths.ts (nothing uploaded).
+   * @throws {@link PathClashError} when the files after the commit would include a file and a folder of
    *   one name, or Unicode twins (before any upload; or, after a rebase, before HEAD moves).
-   * @throws ConflictError with strategy "fail" when another commit changed the same paths.
-   * @throws InvalidRemoteStateError when the parent's or head's stored state is refused.
+   * @throws {@link ConflictError} with strategy "fail" when another commit changed the same paths.
+   * @throws {@link InvalidRemoteStateError} when the parent's or head's stored state is refused.
    */
   async commit(
     workspace: string,
@@ -425,7 +481,7 @@ export class WorkspaceStore {
    * the way out: the new commit's parent is then `commit` itself, so the refused commits drop out
    * of the history, and HEAD moves only if it still holds what was refused.
    *
-   * @throws InvalidRemoteStateError when the state of `commit` itself is refused.
+   * @throws {@link InvalidRemoteStateError} when the state of `commit` itself is refused.
    */
   async restore(workspace: string, commit: string, options: { author: string }): Promise<CommitResult> {
     const target = await this.manifest(workspace, commit);
@@ -444,6 +500,11 @@ export class WorkspaceStore {
     );
   }
 
+  /**
+   * Copies the workspace's objects into the backup bucket as a snapshot and returns its manifest.
+   *
+   * @throws {@link NoBackupBucketError} when the store was created without a `backupBucket`.
+   */
   async snapshot(workspace: string, options: { id?: string } = {}): Promise<SnapshotManifest> {
     if (!this.#options.backupBucket) throw new NoBackupBucketError(workspace);
     return createSnapshot(this.#store, {

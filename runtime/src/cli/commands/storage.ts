@@ -6,10 +6,10 @@ import {
   ensureBuckets,
   loadStorageSpec,
   type ObjectStore,
-  pruneVersions,
   verifyBuckets,
 } from "../../storage/index.ts";
-import { parseDuration } from "../../topology/index.ts";
+import { pruneVersions } from "../../storage/versions.ts";
+import { parseDuration } from "../../topology/durations.ts";
 
 export function objectStoreFromEnv(): ObjectStore {
   const env = readEnv();

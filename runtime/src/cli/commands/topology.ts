@@ -2,11 +2,11 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { readEnv } from "../../env.ts";
 import { redactUrl } from "../../logging.ts";
+import { amqpUrlForVhost } from "../../topology/broker-url.ts";
+import { renderTopologyDocs } from "../../topology/docs.ts";
 import {
-  amqpUrlForVhost,
   applyTopology,
   loadTopologySpec,
-  renderTopologyDocs,
   type TopologyOverrides,
   verifyTopology,
 } from "../../topology/index.ts";

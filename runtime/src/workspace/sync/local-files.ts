@@ -25,7 +25,7 @@ export interface SyncState {
  * The state the last sync left in `dir`, checked like remote state (its manifest becomes the
  * base of a two-way sync, so its paths reach the plan); undefined when there is none.
  *
- * @throws InvalidSyncStateError when the file exists but is malformed or names an unsafe path.
+ * @throws {@link InvalidSyncStateError} when the file exists but is malformed or names an unsafe path.
  */
 export async function readState(dir: string): Promise<SyncState | undefined> {
   const file = join(dir, STATE_FILE);

@@ -26,8 +26,8 @@ export class LocalTree {
   /**
    * The absolute path of a workspace path, checked to stay inside root.
    *
-   * @throws InvalidPathError when the path breaks the rules of paths.ts.
-   * @throws LocalPathError when it would resolve outside root.
+   * @throws {@link InvalidPathError} when the path breaks the rules of paths.ts.
+   * @throws {@link LocalPathError} when it would resolve outside root.
    */
   resolve(path: string): string {
     const full = join(this.root, ...validatePath(path).split("/"));
@@ -42,7 +42,7 @@ export class LocalTree {
    * `expect`, the bytes are hashed as they are written and a mismatch removes the temporary file
    * before it ever gets the file's name.
    *
-   * @throws LocalPathError when the path cannot be written safely (a link or a file on the way).
+   * @throws {@link LocalPathError} when the path cannot be written safely (a link or a file on the way).
    * @throws what `expect.mismatch` returns when the content does not hash to `expect.sha256`.
    */
   async write(

@@ -1,5 +1,6 @@
 import type { Manifest } from "../manifest.ts";
 
+/** What a sync does, path by path: uploads, downloads, deletions on each side, and conflicts. */
 export interface SyncPlan {
   /** Local files to send to the workspace. */
   readonly upload: readonly string[];

@@ -12,6 +12,10 @@ import { readState, scanDirectory, type SyncState, writeState } from "./local-fi
 import { LocalTree } from "./local-tree.ts";
 import { planPull, planPush, planTwoWay, type SyncPlan } from "./plan.ts";
 
+/**
+ * How a directory is synced: commit author and message, a dry run, a limit on deletions, the
+ * concurrency, the conflict strategy (two-way only) and progress.
+ */
 export interface SyncOptions {
   readonly author?: string;
   readonly message?: string;
@@ -23,6 +27,7 @@ export interface SyncOptions {
   readonly concurrency?: number;
   /** Two-way only: what to do with a path changed on both sides. Default "fail". */
   readonly strategy?: ConflictStrategy;
+  /** Called after each file is transferred, with the count done, the total and the file's path. */
   readonly onProgress?: (event: {
     readonly done: number;
     readonly total: number;
@@ -30,6 +35,7 @@ export interface SyncOptions {
   }) => void;
 }
 
+/** The plan that was (or, with `dryRun`, would be) carried out, and the commit made, if any. */
 export interface SyncResult {
   readonly plan: SyncPlan;
   readonly commit: string | undefined;
@@ -219,7 +225,13 @@ async function oneWay(
   return { plan, commit };
 }
 
-/** Makes the workspace equal to the directory, sending only files whose content changed. */
+/**
+ * Makes the workspace equal to the directory, sending only files whose content changed.
+ *
+ * @throws {@link TooManyDeletesError} when the plan deletes more than `maxDelete` files.
+ * @throws {@link PathClashError} when local names clash (case or Unicode form).
+ * @throws {@link CommitRetriesExhaustedError} when the head kept moving while committing.
+ */
 export function pushDirectory(
   workspaces: WorkspaceStore,
   workspace: string,
@@ -231,7 +243,13 @@ export function pushDirectory(
   );
 }
 
-/** Makes the directory equal to the workspace (files written atomically). */
+/**
+ * Makes the directory equal to the workspace (files written atomically).
+ *
+ * @throws {@link TooManyDeletesError} when the plan deletes more than `maxDelete` files.
+ * @throws {@link LocalPathError} when a file cannot be written in the directory.
+ * @throws {@link IntegrityError} when a downloaded file does not match its recorded hash.
+ */
 export function pullDirectory(
   workspaces: WorkspaceStore,
   workspace: string,
@@ -243,7 +261,13 @@ export function pullDirectory(
   );
 }
 
-/** Two-way sync against the last synced state: each side gets the other's changes. */
+/**
+ * Two-way sync against the last synced state: each side gets the other's changes.
+ *
+ * @throws {@link ConflictError} when both sides changed a path and the strategy is `fail`.
+ * @throws {@link TooManyDeletesError} when the plan deletes more than `maxDelete` files.
+ * @throws {@link InvalidSyncStateError} when the local sync state file is unreadable.
+ */
 export function syncDirectory(
   workspaces: WorkspaceStore,
   workspace: string,
