@@ -8,6 +8,7 @@ import { registerStatusCommands } from "./commands/status.ts";
 import { registerStorageCommands } from "./commands/storage.ts";
 import { registerTopologyCommands } from "./commands/topology.ts";
 import { registerWorkspaceCommands } from "./commands/workspace.ts";
+import { environmentHelp } from "./environment-help.ts";
 
 /**
  * The `aios` command. It stays thin: every subcommand parses its options and calls the SDK
@@ -17,8 +18,15 @@ export function buildProgram(): Command {
   const program = new Command("aios")
     .description("Operate an AIOS environment: topology, dead letters, buckets, workspaces and health")
     .version(packageVersion(), "-V, --version", "print the version of @aios/runtime")
-    .showHelpAfterError()
-    .exitOverride();
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `${environmentHelp(["AIOS_LOG_LEVEL", "AIOS_LOG_DESTINATION"])}
+Each command's --help names the variables it reads.
+
+Exit status: 0 ok, 1 a finding (drift, a check that does not pass), 2 a usage or other error.`,
+    );
   registerTopologyCommands(program);
   registerDlqCommands(program);
   registerStorageCommands(program);

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { readEnv } from "../../env.ts";
 import { InvalidArgumentError } from "../../errors.ts";
 import {
@@ -9,17 +9,23 @@ import {
   replayDeadLetters,
 } from "../../messaging/index.ts";
 import { loadTopologySpec, type ResolvedTopology } from "../../topology/index.ts";
+import { absoluteUrl, jsonOption, positiveInt } from "../options.ts";
+import { Output } from "../output.ts";
+import { AmbiguousArgumentError } from "../resolve.ts";
 
 interface DlqOptions {
   readonly file: string;
   readonly url?: string;
+  readonly json?: boolean;
 }
 
 async function withBroker<T>(
+  queue: string,
   options: DlqOptions,
   work: (connection: ConnectionManager, topology: ResolvedTopology) => Promise<T>,
 ): Promise<T> {
   const topology = await loadTopologySpec(options.file);
+  refuseAmbiguousAgentType(queue, topology);
   const connection = new ConnectionManager({
     urls: options.url ?? readEnv().AIOS_AMQP_URL,
     connectionName: "aios-cli",
@@ -32,13 +38,18 @@ async function withBroker<T>(
   }
 }
 
-const limitOf = (value: string | undefined): number | undefined => {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError("--limit", `expected a positive whole number, got '${value}'`);
-  return n;
-};
+/**
+ * `<queue>` may name an agent type; when several work queues serve it, the SDK would take the
+ * first, so the CLI asks which one instead.
+ *
+ * @throws {@link AmbiguousArgumentError} listing the queues of that agent type.
+ */
+function refuseAmbiguousAgentType(queue: string, topology: ResolvedTopology): void {
+  const named = topology.workQueues.some((plan) => plan.queue === queue || plan.deadLetterQueue === queue);
+  if (named) return;
+  const serving = topology.workQueues.filter((plan) => plan.agentType === queue).map((plan) => plan.queue);
+  if (serving.length > 1) throw new AmbiguousArgumentError("agent type", queue, serving);
+}
 
 export function registerDlqCommands(program: Command): void {
   const dlq = program
@@ -49,50 +60,43 @@ export function registerDlqCommands(program: Command): void {
   const common = (command: Command) =>
     command
       .option("-f, --file <path>", "topology spec", "config/messaging.yaml")
-      .option("--url <amqp-url>", "broker URL (default: AIOS_AMQP_URL)");
+      .addOption(new Option("--url <amqp-url>", "broker URL").env("AIOS_AMQP_URL").argParser(absoluteUrl))
+      .addOption(jsonOption());
 
   common(dlq.command("list <queue>").description("Show dead letters without removing them"))
-    .option("--limit <n>", "at most this many", "20")
-    .option("--json", "one JSON object per line")
-    .action(async (queue: string, options: DlqOptions & { limit?: string; json?: boolean }) => {
-      await withBroker(options, async (connection, topology) => {
-        let count = 0;
-        for await (const letter of listDeadLetters(queue, {
-          connection,
-          topology,
-          limit: limitOf(options.limit) ?? 20,
-        })) {
-          count++;
+    .addOption(new Option("--limit <n>", "at most this many").argParser(positiveInt).default(20))
+    .action(async (queue: string, options: DlqOptions & { limit: number }) => {
+      const output = new Output(options);
+      await withBroker(queue, options, async (connection, topology) => {
+        const deadLetters = [];
+        for await (const letter of listDeadLetters(queue, { connection, topology, limit: options.limit })) {
           const { body, properties: _properties, ...story } = letter;
-          if (options.json) {
-            process.stdout.write(`${JSON.stringify({ ...story, body: body.toString("utf8") })}\n`);
-          } else {
-            process.stdout.write(
-              `${story.messageId ?? "(no id)"}  ${story.reason}  attempts=${story.attempts}  ` +
-                `from ${story.originalExchange ?? "?"}/${story.originalRoutingKey ?? "?"}  ${story.error ?? ""}\n`,
-            );
-          }
+          deadLetters.push({ ...story, body: body.toString("utf8") });
+          output.line(
+            `${story.messageId ?? "(no id)"}  ${story.reason}  attempts=${story.attempts}  ` +
+              `from ${story.originalExchange ?? "?"}/${story.originalRoutingKey ?? "?"}  ${story.error ?? ""}`,
+          );
         }
-        if (!options.json) process.stdout.write(`${count} dead letter(s) shown\n`);
+        output.line(`${deadLetters.length} dead letter(s) shown`);
+        output.document({ queue, deadLetters });
       });
     });
 
   common(dlq.command("replay <queue>").description("Republish dead letters to their original destination"))
-    .option("--limit <n>", "at most this many")
-    .action(async (queue: string, options: DlqOptions & { limit?: string }) => {
-      await withBroker(options, async (connection, topology) => {
+    .addOption(new Option("--limit <n>", "at most this many").argParser(positiveInt))
+    .action(async (queue: string, options: DlqOptions & { limit?: number }) => {
+      const output = new Output(options);
+      await withBroker(queue, options, async (connection, topology) => {
         const publisher = new Publisher({ connection, metrics: false });
         try {
-          const limit = limitOf(options.limit);
           const result = await replayDeadLetters(queue, {
             connection,
             topology,
             publisher,
-            ...(limit ? { limit } : {}),
+            ...(options.limit === undefined ? {} : { limit: options.limit }),
           });
-          process.stdout.write(
-            `replayed ${result.replayed}, left ${result.skipped} without a known destination\n`,
-          );
+          output.line(`replayed ${result.replayed}, left ${result.skipped} without a known destination`);
+          output.document({ queue, ...result });
         } finally {
           await publisher.close();
         }
@@ -104,9 +108,11 @@ export function registerDlqCommands(program: Command): void {
     .action(async (queue: string, options: DlqOptions & { yes?: boolean }) => {
       if (!options.yes)
         throw new InvalidArgumentError("--yes", "purge deletes messages for good; add --yes to confirm");
-      await withBroker(options, async (connection, topology) => {
-        const removed = await purgeDeadLetters(queue, { connection, topology });
-        process.stdout.write(`purged ${removed} dead letter(s)\n`);
+      const output = new Output(options);
+      await withBroker(queue, options, async (connection, topology) => {
+        const purged = await purgeDeadLetters(queue, { connection, topology });
+        output.line(`purged ${purged} dead letter(s)`);
+        output.document({ queue, purged });
       });
     });
 }

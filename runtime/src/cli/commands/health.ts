@@ -1,21 +1,15 @@
 import { access } from "node:fs/promises";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { readEnv } from "../../env.ts";
-import { InvalidArgumentError } from "../../errors.ts";
-import {
-  type CheckResult,
-  environmentChecks,
-  type HealthCheck,
-  healthDocument,
-  overallStatus,
-  runChecksOnce,
-  type SkippedService,
-} from "../../health/index.ts";
+import { environmentChecks, runChecksOnce, type SkippedService } from "../../health/environment.ts";
+import { overallStatus } from "../../health/format.ts";
+import { type CheckResult, type HealthCheck, healthDocument } from "../../health/index.ts";
 import { loadStorageSpec, ObjectStore } from "../../storage/index.ts";
+import { wholeNumber } from "../options.ts";
 
 interface HealthOptions {
   readonly storageFile: string;
-  readonly timeout: string;
+  readonly timeout: number;
   readonly json?: boolean;
 }
 
@@ -39,17 +33,14 @@ export function registerHealthCommands(program: Command): void {
       "Check every service of the environment and every registered agent; one table or health+json",
     )
     .option("-s, --storage-file <path>", "storage spec whose buckets are checked", "config/storage.yaml")
-    .option("--timeout <ms>", "per check", "3000")
+    .addOption(new Option("--timeout <ms>", "per check").argParser(wholeNumber(1, 600_000)).default(3000))
     .option("--json", "one application/health+json document on stdout (the summary goes to stderr)")
     .addHelpText("after", ENVIRONMENT_HELP)
     .action(async (options: HealthOptions) => {
-      const timeoutMs = Number(options.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
-        throw new InvalidArgumentError(
-          "--timeout",
-          `expected a positive whole number of ms, got '${options.timeout}'`,
-        );
-      const { checks, notRun } = await environmentFromEnv({ storageFile: options.storageFile, timeoutMs });
+      const { checks, notRun } = await environmentFromEnv({
+        storageFile: options.storageFile,
+        timeoutMs: options.timeout,
+      });
       const results = await runChecksOnce(checks);
       const status = overallStatus(results);
       // Every check counts here: a failing optional service is still not "all pass".

@@ -1,34 +1,32 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { readEnv } from "../../env.ts";
-import { InvalidArgumentError } from "../../errors.ts";
-import { runChecksOnce } from "../../health/index.ts";
+import { runChecksOnce } from "../../health/environment.ts";
 import { loadTopologySpec } from "../../topology/index.ts";
 import type { ServiceStatus } from "../status/collect.ts";
 import { startStatusServer } from "../status/server.ts";
+import { wholeNumber } from "../options.ts";
 import { environmentFromEnv } from "./health.ts";
 
 interface StatusOptions {
   readonly file: string;
   readonly storageFile: string;
-  readonly port: string;
+  readonly port: number;
   readonly host: string;
-  readonly refresh: string;
+  readonly refresh: number;
 }
 
 const ENVIRONMENT_HELP = `
-Environment variables: those of \`aios health\` (the services and agents checked), plus
-  AIOS_RABBITMQ_API_URL  queue depths and dead letters of the topology's vhost (management API)
-  AIOS_ALERTMANAGER_URL  firing alerts (else Prometheus' own view at AIOS_PROMETHEUS_URL)
-  AIOS_GRAFANA_URL       linked from the page when set
+Environment variables (the services and agents checked are those of \`aios health\`):
+  AIOS_RABBITMQ_API_URL        management API: broker checks, queue depths and dead letters of the vhost
+  AIOS_AMQP_URL                its port is the AMQP listener checked
+  AIOS_S3_ENDPOINT, AIOS_S3_ACCESS_KEY, AIOS_S3_SECRET_KEY, AIOS_S3_REGION
+                               S3: a HEAD on every bucket of the storage spec (skipped without credentials)
+  AIOS_PROMETHEUS_URL          Prometheus /-/ready; its view of firing alerts without Alertmanager
+  AIOS_ALERTMANAGER_URL        firing alerts, and Alertmanager /-/ready
+  AIOS_GRAFANA_URL             Grafana /api/health, linked from the page when set
+  AIOS_PROMETHEUS_TARGETS_DIR  file_sd directory: every agent registered there is checked
 
 The page is served until Ctrl-C; it refreshes itself.`;
-
-const whole = (option: string, value: string, min: number, max: number): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new InvalidArgumentError(option, `expected a whole number from ${min} to ${max}, got '${value}'`);
-  return n;
-};
 
 /** `aios status`: a small page for people — services and agents, queues, dead letters, firing alerts, links. */
 export function registerStatusCommands(program: Command): void {
@@ -39,17 +37,24 @@ export function registerStatusCommands(program: Command): void {
     )
     .option("-f, --file <path>", "topology spec (its vhost and queue roles)", "config/messaging.yaml")
     .option("-s, --storage-file <path>", "storage spec whose buckets are checked", "config/storage.yaml")
-    .option("-p, --port <port>", "port to serve on (0: any free port)", "9400")
+    .addOption(
+      new Option("-p, --port <port>", "port to serve on (0: any free port)")
+        .argParser(wholeNumber(0, 65_535))
+        .default(9400),
+    )
     .option(
       "--host <address>",
       "address to bind; wider than loopback only behind a network you trust",
       "127.0.0.1",
     )
-    .option("--refresh <ms>", "how often the page refreshes itself", "2000")
+    .addOption(
+      new Option("--refresh <ms>", "how often the page refreshes itself")
+        .argParser(wholeNumber(250, 3_600_000))
+        .default(2000),
+    )
     .addHelpText("after", ENVIRONMENT_HELP)
     .action(async (options: StatusOptions) => {
-      const port = whole("--port", options.port, 0, 65_535);
-      const refreshMs = whole("--refresh", options.refresh, 250, 3_600_000);
+      const { port, refresh: refreshMs } = options;
       const env = readEnv();
       const topology = await loadTopologySpec(options.file);
       const server = await startStatusServer(

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { readEnv, requireS3Credentials } from "../../env.ts";
 import { InvalidArgumentError } from "../../errors.ts";
 import {
@@ -9,7 +9,9 @@ import {
   verifyBuckets,
 } from "../../storage/index.ts";
 import { pruneVersions } from "../../storage/versions.ts";
-import { parseDuration } from "../../topology/durations.ts";
+import { S3_ENVIRONMENT_HELP } from "../environment-help.ts";
+import { durationMs, jsonOption, nonNegativeInt } from "../options.ts";
+import { Output } from "../output.ts";
 
 export function objectStoreFromEnv(): ObjectStore {
   const env = readEnv();
@@ -20,97 +22,112 @@ export function objectStoreFromEnv(): ObjectStore {
   });
 }
 
-function duration(option: string, value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined)
-    throw new InvalidArgumentError(option, `'${value}' is not a duration like 30m, 24h or 7d`);
-  return ms;
+interface SpecOptions {
+  readonly file: string;
+  readonly json?: boolean;
 }
 
 export function registerStorageCommands(program: Command): void {
   const storage = program
     .command("storage")
-    .description("The buckets of config/storage.yaml on the S3 server (AIOS_S3_*)");
+    .description("The buckets of config/storage.yaml on the S3 server (AIOS_S3_*)")
+    .addHelpText("after", S3_ENVIRONMENT_HELP);
+  const command = (name: string, description: string) =>
+    storage
+      .command(name)
+      .description(description)
+      .addOption(jsonOption())
+      .addHelpText("after", S3_ENVIRONMENT_HELP);
 
-  storage
-    .command("apply")
-    .description("Create missing buckets; set versioning, lifecycle, tags and policy (idempotent)")
+  command("apply", "Create missing buckets; set versioning, lifecycle, tags and policy (idempotent)")
     .option("-f, --file <path>", "storage spec", "config/storage.yaml")
-    .action(async (options: { file: string }) => {
+    .action(async (options: SpecOptions) => {
+      const output = new Output(options);
       const spec = await loadStorageSpec(options.file);
       const changes = await ensureBuckets(objectStoreFromEnv(), spec);
-      for (const change of changes) process.stdout.write(`${change}\n`);
-      process.stdout.write(`${spec.buckets.length} bucket(s) match ${options.file}\n`);
+      for (const change of changes) output.line(change);
+      output.line(`${spec.buckets.length} bucket(s) match ${options.file}`);
+      output.document({ file: options.file, buckets: spec.buckets.map((b) => b.name), changes });
     });
 
-  storage
-    .command("verify")
-    .description("Compare the server's buckets with the spec; exit 1 on drift")
+  command("verify", "Compare the server's buckets with the spec; exit 1 on drift")
     .option("-f, --file <path>", "storage spec", "config/storage.yaml")
-    .action(async (options: { file: string }) => {
+    .action(async (options: SpecOptions) => {
+      const output = new Output(options);
       const spec = await loadStorageSpec(options.file);
       const drifts = await verifyBuckets(objectStoreFromEnv(), spec);
-      for (const drift of drifts) process.stdout.write(`drift: ${drift.kind}: ${drift.description}\n`);
-      if (drifts.length > 0) {
-        process.stdout.write(`${drifts.length} drift(s) between the S3 server and ${options.file}\n`);
-        process.exitCode = 1;
-      } else {
-        process.stdout.write(`the S3 server matches ${options.file}\n`);
-      }
+      for (const drift of drifts) output.line(`drift: ${drift.kind}: ${drift.description}`);
+      output.line(
+        drifts.length > 0
+          ? `${drifts.length} drift(s) between the S3 server and ${options.file}`
+          : `the S3 server matches ${options.file}`,
+      );
+      output.document({ file: options.file, matches: drifts.length === 0, drifts });
+      if (drifts.length > 0) process.exitCode = 1;
     });
 
-  storage
-    .command("cleanup-uploads")
-    .description("Abort incomplete multipart uploads left by crashed clients (every bucket of the spec)")
+  command(
+    "cleanup-uploads",
+    "Abort incomplete multipart uploads left by crashed clients (every bucket of the spec)",
+  )
     .option("-f, --file <path>", "storage spec", "config/storage.yaml")
-    .option("--older-than <duration>", "only uploads started this long ago", "24h")
+    .addOption(
+      new Option("--older-than <duration>", "only uploads started this long ago (30m, 24h, 7d)")
+        .argParser(durationMs)
+        .default(86_400_000, "24h"),
+    )
     .option("--prefix <prefix>", "only keys under this prefix", "")
-    .action(async (options: { file: string; olderThan: string; prefix: string }) => {
-      const olderThanMs = duration("--older-than", options.olderThan);
+    .action(async (options: SpecOptions & { olderThan: number; prefix: string }) => {
+      const output = new Output(options);
       const spec = await loadStorageSpec(options.file);
       const store = objectStoreFromEnv();
+      const aborted: Record<string, number> = {};
       let total = 0;
       for (const bucket of spec.buckets) {
-        const aborted = await store.cleanupStaleUploads(bucket.name, { prefix: options.prefix, olderThanMs });
-        if (aborted > 0) process.stdout.write(`${bucket.name}: aborted ${aborted} upload(s)\n`);
-        total += aborted;
+        const count = await store.cleanupStaleUploads(bucket.name, {
+          prefix: options.prefix,
+          olderThanMs: options.olderThan,
+        });
+        if (count > 0) output.line(`${bucket.name}: aborted ${count} upload(s)`);
+        aborted[bucket.name] = count;
+        total += count;
       }
-      process.stdout.write(`${total} stale upload(s) aborted\n`);
+      output.line(`${total} stale upload(s) aborted`);
+      output.document({ aborted, total });
     });
 
-  storage
-    .command("prune-versions <bucket>")
-    .description("Delete old noncurrent versions, for servers without lifecycle rules")
+  command("prune-versions <bucket>", "Delete old noncurrent versions, for servers without lifecycle rules")
     .option("--prefix <prefix>", "only keys under this prefix", "")
-    .option("--keep <n>", "noncurrent versions to keep per key")
-    .option("--older-than <duration>", "delete noncurrent versions older than this")
+    .addOption(new Option("--keep <n>", "noncurrent versions to keep per key").argParser(nonNegativeInt))
+    .addOption(
+      new Option(
+        "--older-than <duration>",
+        "delete noncurrent versions older than this (30m, 24h, 7d)",
+      ).argParser(durationMs),
+    )
     .option("--dry-run", "print what would be deleted")
     .action(
       async (
         bucket: string,
-        options: { prefix: string; keep?: string; olderThan?: string; dryRun?: boolean },
+        options: { prefix: string; keep?: number; olderThan?: number; dryRun?: boolean; json?: boolean },
       ) => {
         if (options.keep === undefined && options.olderThan === undefined)
           throw new InvalidArgumentError(
             "prune-versions",
             "say --keep <n>, --older-than <duration>, or both",
           );
-        const keep = options.keep === undefined ? undefined : Number(options.keep);
-        if (keep !== undefined && !(Number.isInteger(keep) && keep >= 0))
-          throw new InvalidArgumentError("--keep", `'${options.keep}' is not a whole number`);
+        const output = new Output(options);
+        const dryRun = Boolean(options.dryRun);
         const removed = await pruneVersions(objectStoreFromEnv(), bucket, {
           prefix: options.prefix,
-          ...(keep === undefined ? {} : { keep }),
-          ...(options.olderThan === undefined
-            ? {}
-            : { olderThanMs: duration("--older-than", options.olderThan) }),
-          dryRun: Boolean(options.dryRun),
+          ...(options.keep === undefined ? {} : { keep: options.keep }),
+          ...(options.olderThan === undefined ? {} : { olderThanMs: options.olderThan }),
+          dryRun,
         });
-        const verb = options.dryRun ? "would delete" : "deleted";
-        for (const v of removed) process.stdout.write(`${verb} ${v.key} ${v.versionId}\n`);
-        process.stdout.write(
-          `${removed.length} version(s) ${options.dryRun ? "would be deleted" : "deleted"}\n`,
-        );
+        const verb = dryRun ? "would delete" : "deleted";
+        for (const v of removed) output.line(`${verb} ${v.key} ${v.versionId}`);
+        output.line(`${removed.length} version(s) ${dryRun ? "would be deleted" : "deleted"}`);
+        output.document({ bucket, dryRun, versions: removed });
       },
     );
 }

@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { readEnv } from "../../env.ts";
 import { redactUrl } from "../../logging.ts";
 import { amqpUrlForVhost } from "../../topology/broker-url.ts";
@@ -10,6 +10,8 @@ import {
   type TopologyOverrides,
   verifyTopology,
 } from "../../topology/index.ts";
+import { absoluteUrl, jsonOption, positiveInt } from "../options.ts";
+import { Output } from "../output.ts";
 
 const DEFAULT_SPEC = "config/messaging.yaml";
 
@@ -17,37 +19,68 @@ interface SpecOptions {
   readonly file: string;
   readonly vhost?: string;
   readonly queueType?: "classic" | "quorum";
+  readonly deliveryLimit?: number;
+  readonly json?: boolean;
 }
 
 function overridesOf(options: SpecOptions): TopologyOverrides {
   return {
     ...(options.vhost ? { vhost: options.vhost } : {}),
     ...(options.queueType ? { queueType: options.queueType } : {}),
+    ...(options.deliveryLimit === undefined ? {} : { deliveryLimit: options.deliveryLimit }),
   };
 }
 
 export function registerTopologyCommands(program: Command): void {
   const topology = program.command("topology").description("The messaging topology of config/messaging.yaml");
+  // The stack's overrides (infra's aios:queueType and aios:deliveryLimit) apply to every command
+  // that resolves the spec, so `verify` compares the broker with what that stack declared.
   const withSpec = (command: Command) =>
     command
       .option("-f, --file <path>", "topology spec", DEFAULT_SPEC)
       .option("--vhost <vhost>", "override the spec's vhost")
-      .option("--queue-type <type>", "override the default queue type (classic|quorum)");
-
-  withSpec(topology.command("validate").description("Check the spec; print a summary")).action(
-    async (options: SpecOptions) => {
-      const resolved = await loadTopologySpec(options.file, { overrides: overridesOf(options) });
-      process.stdout.write(
-        `${options.file}: valid — vhost ${resolved.vhost}, ${resolved.exchanges.length} exchanges, ` +
-          `${resolved.queues.length} queues, ${resolved.bindings.length} bindings\n`,
+      .addOption(
+        new Option("--queue-type <type>", "override the default queue type").choices([
+          "classic",
+          "quorum",
+        ] as const),
+      )
+      .addOption(
+        new Option(
+          "--delivery-limit <n>",
+          "quorum queues: deliveries before the broker dead-letters a message (x-delivery-limit), " +
+            "for the queues whose spec sets none",
+        ).argParser(positiveInt),
       );
-    },
-  );
+
+  withSpec(topology.command("validate").description("Check the spec; print a summary"))
+    .addOption(jsonOption())
+    .action(async (options: SpecOptions) => {
+      const output = new Output(options);
+      const resolved = await loadTopologySpec(options.file, { overrides: overridesOf(options) });
+      output.line(
+        `${options.file}: valid — vhost ${resolved.vhost}, ${resolved.exchanges.length} exchanges, ` +
+          `${resolved.queues.length} queues, ${resolved.bindings.length} bindings`,
+      );
+      output.document({
+        file: options.file,
+        valid: true,
+        vhost: resolved.vhost,
+        exchanges: resolved.exchanges,
+        queues: resolved.queues,
+        bindings: resolved.bindings,
+      });
+    });
 
   withSpec(
     topology.command("apply").description("Declare the topology on the broker (idempotent, all or nothing)"),
   )
-    .option("--url <amqp-url>", "broker URL (default: AIOS_AMQP_URL); see below for its vhost")
+    .addOption(
+      new Option("--url <amqp-url>", "broker URL; see below for its vhost")
+        .env("AIOS_AMQP_URL")
+        .argParser(absoluteUrl),
+    )
+    .addOption(jsonOption())
     .addHelpText(
       "after",
       `
@@ -63,9 +96,11 @@ declaration (TOPOLOGY_REFUSED, with its reply code and text) what this run creat
       const resolved = await loadTopologySpec(options.file, { overrides: overridesOf(options) });
       const url = amqpUrlForVhost(options.url ?? readEnv().AIOS_AMQP_URL, resolved.vhost);
       const summary = await applyTopology(resolved, { url });
-      process.stdout.write(
-        `applied to vhost ${resolved.vhost} at ${redactUrl(url)}: ${summary.exchanges} exchanges, ${summary.queues} queues, ${summary.bindings} bindings\n`,
+      const output = new Output(options);
+      output.line(
+        `applied to vhost ${resolved.vhost} at ${redactUrl(url)}: ${summary.exchanges} exchanges, ${summary.queues} queues, ${summary.bindings} bindings`,
       );
+      output.document({ vhost: resolved.vhost, url: redactUrl(url), ...summary });
     });
 
   withSpec(
@@ -73,19 +108,32 @@ declaration (TOPOLOGY_REFUSED, with its reply code and text) what this run creat
       .command("verify")
       .description("Compare the live broker's vhost (the spec's, or --vhost) with the spec; exit 1 on drift"),
   )
-    .option("--api-url <url>", "management API URL with credentials (default: AIOS_RABBITMQ_API_URL)")
+    .addOption(
+      new Option("--api-url <url>", "management API URL with credentials")
+        .env("AIOS_RABBITMQ_API_URL")
+        .argParser(absoluteUrl),
+    )
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      `
+A stack that runs quorum queues with a delivery limit (infra's aios:queueType and
+aios:deliveryLimit) is verified with the same overrides: --queue-type quorum --delivery-limit <n>.`,
+    )
     .action(async (options: SpecOptions & { apiUrl?: string }) => {
+      const output = new Output(options);
       const resolved = await loadTopologySpec(options.file, { overrides: overridesOf(options) });
       const drifts = await verifyTopology(resolved, {
         apiUrl: options.apiUrl ?? readEnv().AIOS_RABBITMQ_API_URL,
       });
-      if (drifts.length === 0) {
-        process.stdout.write(`vhost ${resolved.vhost} matches ${options.file}\n`);
-        return;
-      }
-      for (const drift of drifts) process.stdout.write(`drift: ${drift.kind}: ${drift.description}\n`);
-      process.stdout.write(`${drifts.length} drift(s) between vhost ${resolved.vhost} and ${options.file}\n`);
-      process.exitCode = 1;
+      for (const drift of drifts) output.line(`drift: ${drift.kind}: ${drift.description}`);
+      output.line(
+        drifts.length === 0
+          ? `vhost ${resolved.vhost} matches ${options.file}`
+          : `${drifts.length} drift(s) between vhost ${resolved.vhost} and ${options.file}`,
+      );
+      output.document({ file: options.file, vhost: resolved.vhost, matches: drifts.length === 0, drifts });
+      if (drifts.length > 0) process.exitCode = 1;
     });
 
   withSpec(topology.command("docs").description("Render the topology as Markdown with a Mermaid diagram"))

@@ -8,6 +8,8 @@ import { recordOperation, recordSyncPlan } from "../metrics.ts";
 import { inParallel } from "../parallel.ts";
 import { findClashes } from "../paths.ts";
 import type { WorkspaceStore } from "../workspace-store.ts";
+import type { ProgressListener } from "../../storage/index.ts";
+import { ByteMeter } from "./byte-meter.ts";
 import { readState, scanDirectory, type SyncState, writeState } from "./local-files.ts";
 import { LocalTree } from "./local-tree.ts";
 import { planPull, planPush, planTwoWay, type SyncPlan } from "./plan.ts";
@@ -33,6 +35,11 @@ export interface SyncOptions {
     readonly total: number;
     readonly path: string;
   }) => void;
+  /**
+   * Called as bytes move (at most every 100 ms while they do, and once at the end): the bytes of
+   * the files to upload and download transferred so far, their total, and the average rate.
+   */
+  readonly onBytes?: ProgressListener;
 }
 
 /** The plan that was (or, with `dryRun`, would be) carried out, and the commit made, if any. */
@@ -80,6 +87,7 @@ async function execute(
   remote: Manifest,
   head: string,
   options: SyncOptions,
+  bytes: ByteMeter,
   renames: Readonly<Record<string, string>> = {},
 ): Promise<string | undefined> {
   const concurrency = options.concurrency ?? 16;
@@ -96,6 +104,7 @@ async function execute(
   );
   for (const [{ path }, entry] of uploads.reused) {
     put[target(path)] = entry;
+    bytes.add(entry.size);
     tick(path);
   }
   const large = uploads.alone.map(({ path }) => path);
@@ -110,15 +119,18 @@ async function execute(
     const entries = await workspaces.putPack(workspace, files);
     for (const file of files) {
       put[target(file.path)] = entries.get(file.sha256) as FileEntry;
+      bytes.add(file.body.length);
       tick(file.path);
     }
   });
   const present = large.length > 0 ? await workspaces.blobIndex(workspace) : new Set<string>();
   await inParallel(large, concurrency, async (path) => {
     const entry = local[path] as FileEntry;
-    put[target(path)] = await workspaces.putBlob(workspace, createReadStream(tree.resolve(path)), entry, {
+    const file = bytes.counting(createReadStream(tree.resolve(path)));
+    put[target(path)] = await workspaces.putBlob(workspace, file.stream, entry, {
       present: present.has(entry.sha256),
     });
+    file.settle(entry.size);
     tick(path);
   });
 
@@ -141,15 +153,18 @@ async function execute(
     for (const [path, content] of contents) {
       await tree.write(path, content);
       writes.written.set(path, remote[path] as FileEntry);
+      bytes.add(content.length);
       tick(path);
     }
   });
   await inParallel(streamed, concurrency, async (path) => {
     const entry = remote[path] as FileEntry;
-    await tree.write(path, await workspaces.openFile(workspace, entry), {
+    const file = bytes.counting(await workspaces.openFile(workspace, entry));
+    await tree.write(path, file.stream, {
       sha256: entry.sha256,
       mismatch: (actual) => new IntegrityError(workspace, path, entry.sha256, actual),
     });
+    file.settle(entry.size);
     writes.written.set(path, remote[path] as FileEntry);
     tick(path);
   });
@@ -164,6 +179,13 @@ async function execute(
     },
   );
   return result.commit;
+}
+
+/** Counts the bytes of every file the plan uploads or downloads, for `options.onBytes`. */
+function byteMeter(plan: SyncPlan, local: Manifest, remote: Manifest, options: SyncOptions): ByteMeter {
+  const sizeOf = (entries: Manifest, paths: readonly string[]) =>
+    paths.reduce((sum, path) => sum + (entries[path]?.size ?? 0), 0);
+  return new ByteMeter(options.onBytes, sizeOf(local, plan.upload) + sizeOf(remote, plan.download));
 }
 
 /**
@@ -219,7 +241,20 @@ async function oneWay(
   if (options.dryRun) return { plan, commit: undefined };
   const writes: LocalWrites = { written: new Map(), removed: [] };
   const tree = new LocalTree(dir);
-  const commit = await execute(workspaces, workspace, tree, writes, plan, local, remote, head, options);
+  const bytes = byteMeter(plan, local, remote, options);
+  const commit = await execute(
+    workspaces,
+    workspace,
+    tree,
+    writes,
+    plan,
+    local,
+    remote,
+    head,
+    options,
+    bytes,
+  );
+  bytes.finish();
   await finish(workspaces, workspace, tree, { manifest: local, cache }, writes);
   recordSyncPlan(workspaces.metrics, plan);
   return { plan, commit };
@@ -311,6 +346,7 @@ async function twoWay(
   const tree = new LocalTree(dir);
   // Uploads read the local files before downloads replace them (keep-both needs both versions).
   const writes: LocalWrites = { written: new Map(), removed: [] };
+  const bytes = byteMeter(plan, local, remote, options);
   const commit = await execute(
     workspaces,
     workspace,
@@ -321,6 +357,7 @@ async function twoWay(
     remote,
     head,
     options,
+    bytes,
     renames,
   );
   await execute(
@@ -333,7 +370,9 @@ async function twoWay(
     remote,
     head,
     options,
+    bytes,
   );
+  bytes.finish();
   await finish(workspaces, workspace, tree, { manifest: local, cache }, writes);
   recordSyncPlan(workspaces.metrics, plan);
   return { plan, commit };
