@@ -21,7 +21,8 @@ import {
 import { createTestVhost, type TestVhost } from "../../runtime/src/testing/broker.ts";
 import { eventually, testTopology } from "../../runtime/src/testing/messaging.ts";
 import { findWorkQueue } from "../../runtime/src/topology/index.ts";
-import { CheckRunner, s3BucketCheck } from "../../runtime/src/health/index.ts";
+import { CheckRunner } from "../../runtime/src/health/check.ts";
+import { s3BucketCheck } from "../../runtime/src/health/index.ts";
 import { healthCheckStatusGauge, recordCheckResult } from "../../runtime/src/health/metrics.ts";
 import { testObjectStore } from "../../runtime/src/testing/s3.ts";
 import { createTestWorkspaceStore } from "../../runtime/src/testing/workspace.ts";

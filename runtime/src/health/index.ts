@@ -1,12 +1,9 @@
-export {
-  type CheckResult,
-  CheckRunner,
-  DEFAULT_CACHE_MS,
-  DEFAULT_TIMEOUT_MS,
-  type HealthCheck,
-  type HealthStatus,
-  type Observation,
-} from "./check.ts";
+// The health room's public entry: what an agent author needs to report its health — the Health
+// aggregator, the server and handler that serve it, the check factories, graceful shutdown, and the
+// typed errors. The check runner, the health+json formatting helpers, the status gauge and the
+// environment checks behind `aios health`/`aios status` serve the runtime itself; they are imported
+// by relative path inside the runtime.
+export type { CheckResult, HealthCheck, HealthStatus, Observation } from "./check.ts";
 export {
   alertmanagerCheck,
   type CheckOptions,
@@ -27,18 +24,9 @@ export {
   type HealthErrorCode,
   InvalidHealthCheckError,
 } from "./errors.ts";
-export {
-  HEALTH_CONTENT_TYPE,
-  type HealthCheckEntry,
-  type HealthDocument,
-  healthDocument,
-  httpStatusOf,
-  overallStatus,
-  type ServiceDescription,
-} from "./format.ts";
+export type { HealthCheckEntry, HealthDocument, ServiceDescription } from "./format.ts";
 export { createHealthHandler, type HealthHandler, type HealthHandlerOptions } from "./handler.ts";
 export { Health, type HealthOptions } from "./health.ts";
-export { HEALTH_CHECK_STATUS_METRIC, healthCheckStatusGauge } from "./metrics.ts";
 export { type HealthServer, type HealthServerOptions, startHealthServer } from "./server.ts";
 export {
   createShutdown,
@@ -49,11 +37,3 @@ export {
   type ShutdownPhase,
   type ShutdownStep,
 } from "./shutdown.ts";
-export {
-  type AgentTarget,
-  agentTargets,
-  type EnvironmentOptions,
-  environmentChecks,
-  runChecksOnce,
-  type SkippedService,
-} from "./environment.ts";

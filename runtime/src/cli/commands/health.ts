@@ -2,8 +2,8 @@ import { access } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import { readEnv } from "../../env.ts";
 import { environmentChecks, runChecksOnce, type SkippedService } from "../../health/environment.ts";
-import { overallStatus } from "../../health/format.ts";
-import { type CheckResult, type HealthCheck, healthDocument } from "../../health/index.ts";
+import { healthDocument, overallStatus } from "../../health/format.ts";
+import type { CheckResult, HealthCheck } from "../../health/index.ts";
 import { loadStorageSpec, ObjectStore } from "../../storage/index.ts";
 import { wholeNumber } from "../options.ts";
 
