@@ -91,7 +91,7 @@ workspaces: { blobBucket: ${buckets[0]}, refBucket: ${buckets[1]}, backupBucket:
     expect(await runCli("ws", "sync", "demo", files, "-f", spec, "--strategy", "maybe")).toMatchObject({
       code: 2,
       stderr: expect.stringContaining(
-        "INVALID_ARGUMENT: --strategy: expected fail, ours, theirs or keep-both, got 'maybe'",
+        "option '--strategy <strategy>' argument 'maybe' is invalid. Allowed choices are fail, ours, theirs, keep-both.",
       ),
     });
     expect((await runCli("ws", "rm", "demo", "-f", spec)).stderr).toContain("add --yes to confirm");
@@ -153,14 +153,17 @@ queues:
     const listed = await runCli("dlq", "list", "coder", ...args);
     expect(listed.stdout).toContain("2 dead letter(s) shown");
     expect(listed.stdout).toContain("handler-failed  attempts=1  from aios.tasks/coder.run  Error: boom");
-    const json = (await runCli("dlq", "list", "coder", "--json", ...args)).stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    expect(json.map((j) => j.messageId).sort()).toEqual(["m1", "m2"]);
-    expect((await runCli("dlq", "list", "coder", "--limit", "0", ...args)).stderr).toContain(
-      "--limit: expected a positive whole number",
-    );
+    const json = await runCli("dlq", "list", "coder", "--json", ...args);
+    const listedJson = JSON.parse(json.stdout) as { queue: string; deadLetters: { messageId: string }[] };
+    expect(listedJson.queue).toBe("coder");
+    expect(listedJson.deadLetters.map((j) => j.messageId).sort()).toEqual(["m1", "m2"]);
+    expect(json.stderr).toContain("2 dead letter(s) shown");
+    expect(await runCli("dlq", "list", "coder", "--limit", "0", ...args)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        "option '--limit <n>' argument '0' is invalid. Expected a positive whole number.",
+      ),
+    });
     expect((await runCli("dlq", "replay", "coder", "--limit", "1", ...args)).stdout).toBe(
       "replayed 1, left 0 without a known destination\n",
     );

@@ -146,7 +146,7 @@ workspaces: { blobBucket: ${blobs}, refBucket: ${refs}, backupBucket: ${backups}
     const bad = await runCli("health", "--timeout", "soon");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(
-      "INVALID_ARGUMENT: --timeout: expected a positive whole number of ms, got 'soon'",
+      "option '--timeout <ms>' argument 'soon' is invalid. Expected a whole number from 1 to 600000.",
     );
   });
 });

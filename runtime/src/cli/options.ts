@@ -34,9 +34,11 @@ export function durationMs(value: string): number {
   return ms;
 }
 
-/** An absolute URL (e.g. amqp://user:pass@host:5672/vhost); the value is never echoed back in full. */
+/** An absolute URL with a host (amqp://user:pass@host:5672/vhost, http://host:15672). */
 export function absoluteUrl(value: string): string {
-  if (!URL.canParse(value)) throw new InvalidArgumentError("Expected an absolute URL.");
+  // "host:5672" parses as a URL of scheme "host:"; a server's URL names its host after "//".
+  if (!URL.canParse(value) || new URL(value).host === "")
+    throw new InvalidArgumentError("Expected an absolute URL like amqp://user:pass@host:5672/vhost.");
   return value;
 }
 

@@ -45,7 +45,7 @@ workspaces: { blobBucket: ${versioned.bucket}, refBucket: ${refs.bucket}, backup
     expect(await store.listIncompleteUploads(refs.bucket)).toEqual([]);
     expect(await runCli("storage", "cleanup-uploads", "-f", spec, "--older-than", "soon")).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining("'soon' is not a duration"),
+      stderr: expect.stringContaining("argument 'soon' is invalid. Expected a duration like 30s"),
     });
   });
 
