@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import { InvalidArgumentError } from "../../errors.ts";
 import { loadStorageSpec, restoreSnapshot } from "../../storage/index.ts";
@@ -96,7 +97,10 @@ export function registerWorkspaceCommands(program: Command): void {
       const files = await workspaces.listFiles(workspace);
       for (const file of files)
         output.line(`${String(file.size).padStart(10)}  ${file.sha256.slice(0, 12)}  ${file.path}`);
-      output.document({ workspace, files });
+      output.document({
+        workspace,
+        files: files.map(({ path, size, sha256 }) => ({ path, size, sha256 })),
+      });
     },
   );
 
@@ -149,6 +153,8 @@ export function registerWorkspaceCommands(program: Command): void {
         const output = new Output(options);
         const dryRun = Boolean(options.dryRun);
         const { workspaces } = await openWorkspaces(options);
+        // Pulling into a directory that does not exist yet creates it (a dry run changes nothing).
+        if (name === "pull" && !dryRun) await mkdir(dir, { recursive: true });
         const result = await run(workspaces, workspace, dir, {
           author: author(options),
           dryRun,
