@@ -1,10 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
-import { parse, stringify } from "yaml";
 import { ConnectionManager } from "@aios/runtime/messaging";
 import { managementRequest } from "@aios/runtime/testing/broker";
 import { agentTopology, loadTopologySpec, type ResolvedTopology } from "@aios/runtime/topology";
@@ -57,7 +53,7 @@ describe.each(["dev", "prod"])("the broker resources the %s stack declares, on t
   let topology: ResolvedTopology;
   let queueType: string;
   let deliveryLimit: number | undefined;
-  let scratch: string;
+  let topologyFile: string;
   const connections: ConnectionManager[] = [];
 
   const api = async (method: string, path: string, body?: unknown) => {
@@ -71,8 +67,8 @@ describe.each(["dev", "prod"])("the broker resources the %s stack declares, on t
     const config = parseStackConfig((await loadStackFile(stack)).values);
     queueType = config.queueType;
     deliveryLimit = config.deliveryLimit;
-    scratch = await mkdtemp(join(tmpdir(), "aios-declared-"));
-    topology = await loadTopologySpec(repositoryPath(config.topologyFile), {
+    topologyFile = repositoryPath(config.topologyFile);
+    topology = await loadTopologySpec(topologyFile, {
       overrides: {
         vhost,
         queueType: config.queueType,
@@ -83,7 +79,6 @@ describe.each(["dev", "prod"])("the broker resources the %s stack declares, on t
 
   afterAll(async () => {
     for (const connection of connections) await connection.close().catch(() => {});
-    await rm(scratch, { recursive: true, force: true });
     await managementRequest(apiUrl(), "DELETE", `/api/vhosts/${encodeURIComponent(vhost)}`);
     for (const name of passwords.keys())
       await managementRequest(apiUrl(), "DELETE", `/api/users/${encodeURIComponent(username(name))}`);
@@ -169,16 +164,9 @@ describe.each(["dev", "prod"])("the broker resources the %s stack declares, on t
         .sort(),
     );
 
-    // `aios topology verify` takes --vhost and --queue-type but has no option for the stack's
-    // delivery limit (prod: aios:deliveryLimit), so the spec it reads gets the stack's overrides
-    // written into `defaults`, where the loader reads them for every queue that does not set its own.
-    const specFile = join(scratch, `${stack}-messaging.yaml`);
-    const spec = parse(await readFile(repositoryPath("config/messaging.yaml"), "utf8")) as {
-      defaults: Record<string, unknown>;
-    };
-    spec.defaults.queueType = queueType;
-    if (deliveryLimit !== undefined) spec.defaults.deliveryLimit = deliveryLimit;
-    await writeFile(specFile, stringify(spec));
+    // `aios topology verify` with the stack's overrides (aios:queueType, aios:deliveryLimit), the
+    // same the program resolves the spec with.
+    const specFile = topologyFile;
     const verified = await node([
       "runtime/src/cli/main.ts",
       "topology",
@@ -189,6 +177,7 @@ describe.each(["dev", "prod"])("the broker resources the %s stack declares, on t
       vhost,
       "--queue-type",
       queueType,
+      ...(deliveryLimit === undefined ? [] : ["--delivery-limit", String(deliveryLimit)]),
       "--api-url",
       apiUrl(),
     ]).then(
