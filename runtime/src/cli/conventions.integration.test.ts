@@ -115,7 +115,8 @@ workspaces: { blobBucket: ${blobs}, refBucket: ${refs}, backupBucket: ${backups}
       await env.workspaces.writeFile(ws, "n.txt", String(n), { author: "tester", message: `n=${n}` });
     const ids: string[] = [];
     for await (const entry of env.workspaces.log(ws)) ids.push(entry.id);
-    const byDigit = Map.groupBy(ids, (id) => id[0]!);
+    const byDigit = new Map<string, string[]>();
+    for (const id of ids) byDigit.set(id[0]!, [...(byDigit.get(id[0]!) ?? []), id]);
     const [digit, shared] = [...byDigit].find(([, group]) => group.length > 1)!;
     const head = (await env.workspaces.head(ws)).commit;
 

@@ -37,8 +37,7 @@ async function openWorkspaces(
 const author = (options: Common) => options.author ?? process.env.USER ?? "aios-cli";
 
 /** Bytes (and files) moved, on stderr: a bar on a terminal, plain lines in a pipe. */
-function transferProgress(name: string): Pick<SyncOptions, "onBytes" | "onProgress"> {
-  const display = new TransferProgress(name);
+function transferProgress(display: TransferProgress): Pick<SyncOptions, "onBytes" | "onProgress"> {
   return {
     onProgress: ({ done, total }) => display.files(done, total),
     onBytes: (progress) => display.update(progress),
@@ -155,14 +154,15 @@ export function registerWorkspaceCommands(program: Command): void {
         const { workspaces } = await openWorkspaces(options);
         // Pulling into a directory that does not exist yet creates it (a dry run changes nothing).
         if (name === "pull" && !dryRun) await mkdir(dir, { recursive: true });
+        const display = new TransferProgress(name);
         const result = await run(workspaces, workspace, dir, {
           author: author(options),
           dryRun,
           maxDelete: options.maxDelete,
           ...(options.strategy ? { strategy: options.strategy } : {}),
-          ...(dryRun ? {} : transferProgress(name)),
+          ...(dryRun ? {} : transferProgress(display)),
           ...(options.message ? { message: options.message } : {}),
-        });
+        }).finally(() => display.end()); // an error starts on a line of its own
         printPlan(output, result.plan, dryRun);
         output.document({ workspace, dir, dryRun, plan: result.plan, commit: result.commit ?? null });
       },
