@@ -3,6 +3,7 @@
  * `workspaces/<id>/blobs/<aa>/<sha256>`, `packs/<sha256>`, `manifests/<sha256>`, `commits/<sha256>`.
  * Ref bucket (unversioned): `workspaces/<id>/HEAD`, the only mutable object.
  */
+import { InvalidPathError } from "./errors.ts";
 import { validateWorkspaceId } from "./paths.ts";
 
 /** Every object of the workspace, in either bucket, is under this prefix. */
@@ -39,9 +40,14 @@ export function hashOfBlobKey(key: string): string {
   return key.slice(key.lastIndexOf("/") + 1);
 }
 
-const HEAD_KEY = /^workspaces\/([a-z0-9][a-z0-9._-]{0,62})\/HEAD$/;
-
 /** The workspace a HEAD key belongs to; undefined for a key no workspace id could make. */
 export function workspaceOfHeadKey(key: string): string | undefined {
-  return HEAD_KEY.exec(key)?.[1];
+  const parts = key.split("/");
+  if (parts.length !== 3 || parts[0] !== "workspaces" || parts[2] !== "HEAD") return undefined;
+  try {
+    return validateWorkspaceId(parts[1] as string);
+  } catch (error) {
+    if (error instanceof InvalidPathError) return undefined;
+    throw error;
+  }
 }
