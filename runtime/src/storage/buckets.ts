@@ -1,5 +1,5 @@
 import type { LifecycleRule } from "minio";
-import { translateS3Error } from "./errors.ts";
+import { classifyS3Failure, translateS3Error } from "./error-classifier.ts";
 import { type ObjectStore, s3ClientOf } from "./object-store.ts";
 import type { BucketSpec, StorageSpec } from "./spec.ts";
 
@@ -172,16 +172,9 @@ async function inspectBucket(store: ObjectStore, bucket: BucketSpec): Promise<Bu
 }
 
 /** Reading a configuration the bucket does not have answers 404 with a code of its own. */
-const ABSENT = new Set([
-  "NoSuchLifecycleConfiguration",
-  "NoSuchTagSet",
-  "NoSuchTagSetError",
-  "NoSuchBucketPolicy",
-  "NoSuchConfiguration",
-]);
 function absentAs<T>(value: T): (error: unknown) => T {
   return (error) => {
-    if (ABSENT.has((error as { code?: string }).code ?? "")) return value;
+    if (classifyS3Failure(error) === "not-configured") return value;
     throw error;
   };
 }

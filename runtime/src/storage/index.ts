@@ -25,18 +25,17 @@ export {
   StorageTimeoutError,
   StorageUnavailableError,
 } from "./errors.ts";
-export {
-  type CallOptions,
-  createObjectStore,
-  type GetObjectOptions,
-  type ListedObject,
-  type ObjectStat,
-  ObjectStore,
-  type ObjectStoreOptions,
-  type ObjectVersion,
-  type PutObjectOptions,
-  type PutResult,
-} from "./object-store.ts";
+export { createObjectStore, ObjectStore } from "./object-store.ts";
+export type {
+  CallOptions,
+  GetObjectOptions,
+  ListedObject,
+  ObjectStat,
+  ObjectStoreOptions,
+  ObjectVersion,
+  PutObjectOptions,
+  PutResult,
+} from "./object-store-types.ts";
 export type { Progress, ProgressListener } from "./progress.ts";
 export {
   type BucketSpec,

@@ -8,6 +8,7 @@ import {
   StorageTimeoutError,
   StorageUnavailableError,
 } from "./errors.ts";
+import { isConnectionFailure } from "./error-classifier.ts";
 
 /** How a storage call ended, as the `outcome` label says it. */
 export type StorageOutcome = "ok" | "not_found" | "conflict" | "aborted" | "unreachable" | "error";
@@ -70,21 +71,6 @@ export function storageOutcome(error: unknown): StorageOutcome {
   if (error instanceof StorageTimeoutError) return "unreachable";
   if (error instanceof StorageUnavailableError && isConnectionFailure(error.cause)) return "unreachable";
   return "error";
-}
-
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EPIPE",
-]);
-
-function isConnectionFailure(cause: unknown): boolean {
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" && CONNECTION_CODES.has(code);
 }
 
 /** What an ObjectStore records per call: a bucket label bounded once per store. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadStorageSpec, parseStorageSpec, StorageSpecError } from "./spec.ts";
-import { isRetryable, translateS3Error } from "./errors.ts";
+import { isRetryable, translateS3Error } from "./error-classifier.ts";
 
 const spec = (
   buckets: string,

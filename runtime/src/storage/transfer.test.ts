@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { isRetryable, StorageError, translateS3Error } from "./errors.ts";
+import { isRetryable, translateS3Error } from "./error-classifier.ts";
+import { StorageError } from "./errors.ts";
 import { InvalidKeyError } from "./errors.ts";
 import { validateKey } from "./keys.ts";
 import { chunksOf, readHead } from "./multipart.ts";

@@ -19,4 +19,15 @@ describe("LruCache", () => {
     cache.set("a", 2);
     expect(cache.get("a")).toBe(2);
   });
+
+  it("forgets the entries whose key matches, and only those", () => {
+    const cache = new LruCache<string, number>(4);
+    cache.set("ws/a/1", 1);
+    cache.set("ws/b/2", 2);
+    cache.set("ws/a/3", 3);
+    cache.deleteWhere((key) => key.startsWith("ws/a/"));
+    expect(cache.get("ws/a/1")).toBeUndefined();
+    expect(cache.get("ws/a/3")).toBeUndefined();
+    expect(cache.get("ws/b/2")).toBe(2);
+  });
 });

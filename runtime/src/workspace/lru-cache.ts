@@ -21,4 +21,9 @@ export class LruCache<K, V> {
     this.#entries.set(key, value);
     if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value as K);
   }
+
+  /** Forgets every entry whose key matches. */
+  deleteWhere(matches: (key: K) => boolean): void {
+    for (const key of [...this.#entries.keys()]) if (matches(key)) this.#entries.delete(key);
+  }
 }

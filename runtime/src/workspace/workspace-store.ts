@@ -1,38 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { Registry } from "prom-client";
-import {
-  createSnapshot,
-  type ObjectStore,
-  PreconditionFailedError,
-  type SnapshotManifest,
-} from "../storage/index.ts";
+import type { ObjectStore, SnapshotManifest } from "../storage/index.ts";
 import {
   CommitRetriesExhaustedError,
   FileNotFoundError,
-  IntegrityError,
   InvalidRemoteStateError,
   NoBackupBucketError,
   PathClashError,
-  WorkspaceExistsError,
-  WorkspaceNotFoundError,
 } from "./errors.ts";
-import {
-  applyChanges,
-  type Changes,
-  type Commit,
-  type FileEntry,
-  type Manifest,
-  serialize,
-  sha256,
-} from "./manifest.ts";
+import { applyChanges, type Changes, type Commit, type FileEntry, type Manifest } from "./manifest.ts";
 import { type ConflictStrategy, mergeChanges } from "./merge.ts";
-import { coveringRange, encodePack, planUploads } from "./packs.ts";
-import { LruCache } from "./lru-cache.ts";
 import { recordOperation, type WorkspaceMetrics, workspaceMetrics } from "./metrics.ts";
-import { inParallel } from "./parallel.ts";
-import { findClashes, validatePath, validateWorkspaceId } from "./paths.ts";
-import { parseCommit, parseHead, parseManifest, validateCommitId } from "./remote-state.ts";
+import { ObjectDatabase } from "./object-database.ts";
+import { findClashes, validatePath } from "./paths.ts";
+import { HeadRefs } from "./refs.ts";
 
 /**
  * Where a {@link WorkspaceStore} keeps its objects: the store, and its blob, ref and backup buckets.
@@ -96,28 +78,23 @@ const EMPTY: Manifest = {};
  * ```
  */
 export class WorkspaceStore {
-  readonly #store: ObjectStore;
+  // The user operations. Where objects live and how they are read back checked is the object
+  // database's job (object-database.ts); HEAD and its compare-and-swap are the refs' (refs.ts).
+  readonly #objects: ObjectDatabase;
+  readonly #refs: HeadRefs;
   readonly #options: WorkspaceStoreOptions;
-  /** @internal Read by this room's sync functions, so they record into the same registry. */
-  readonly metrics: WorkspaceMetrics | undefined;
-
-  // Commits and manifests are immutable and named by their hash, so a copy read (or written)
-  // once stays right forever: later reads of HEAD's manifest cost no request.
-  readonly #commits = new LruCache<string, Commit>(256);
-  readonly #manifests = new LruCache<string, Manifest>(16);
+  readonly #metrics: WorkspaceMetrics | undefined;
 
   constructor(options: WorkspaceStoreOptions) {
-    this.#store = options.store;
     this.#options = options;
-    this.metrics = options.metrics === false ? undefined : workspaceMetrics(options.metrics);
-  }
-
-  #prefix(workspace: string): string {
-    return `workspaces/${validateWorkspaceId(workspace)}/`;
-  }
-
-  #headKey(workspace: string): string {
-    return `${this.#prefix(workspace)}HEAD`;
+    this.#objects = new ObjectDatabase({
+      store: options.store,
+      blobBucket: options.blobBucket,
+      concurrency: options.concurrency,
+    });
+    this.#refs = new HeadRefs(options.store, options.refBucket);
+    this.#metrics = options.metrics === false ? undefined : workspaceMetrics(options.metrics);
+    internals.set(this, { objects: this.#objects, refs: this.#refs, metrics: this.#metrics });
   }
 
   /**
@@ -127,46 +104,30 @@ export class WorkspaceStore {
    * @throws {@link InvalidPathError} when `workspace` is not a valid workspace id.
    */
   async create(workspace: string, options: { author: string }): Promise<string> {
-    const root = await this.#writeCommit(workspace, EMPTY, {
+    const root = await this.#objects.writeCommit(workspace, EMPTY, {
       parent: null,
       author: options.author,
       message: "create workspace",
       time: new Date().toISOString(),
     });
-    try {
-      await this.#store.putObject(this.#options.refBucket, this.#headKey(workspace), root, {
-        ifNoneMatch: "*",
-        contentType: "text/plain",
-      });
-    } catch (error) {
-      if (error instanceof PreconditionFailedError) throw new WorkspaceExistsError(workspace);
-      throw error;
-    }
+    await this.#refs.create(workspace, root);
     return root;
   }
 
   /** Whether the workspace exists. */
   async exists(workspace: string): Promise<boolean> {
-    return this.#store.exists(this.#options.refBucket, this.#headKey(workspace));
+    return this.#refs.exists(workspace);
   }
 
   /** Yields the id of every workspace in the ref bucket. */
-  async *list(): AsyncGenerator<string> {
-    for await (const object of this.#store.listObjects(this.#options.refBucket, { prefix: "workspaces/" })) {
-      const match = /^workspaces\/([a-z0-9][a-z0-9._-]{0,62})\/HEAD$/.exec(object.key);
-      if (match?.[1]) yield match[1]; // a key no workspace id could make is not a workspace
-    }
+  list(): AsyncGenerator<string> {
+    return this.#refs.workspaces();
   }
 
   /** Deletes the workspace with every version of its objects. */
   async delete(workspace: string): Promise<void> {
-    const prefix = this.#prefix(workspace);
-    await this.#store.deleteObject(this.#options.refBucket, this.#headKey(workspace));
-    for (const bucket of [this.#options.blobBucket, this.#options.refBucket]) {
-      const versions = [];
-      for await (const version of this.#store.listObjectVersions(bucket, { prefix })) versions.push(version);
-      await this.#store.deleteObjectVersions(bucket, versions);
-    }
+    await this.#refs.remove(workspace);
+    await this.#objects.deleteAll(workspace);
   }
 
   /**
@@ -175,16 +136,7 @@ export class WorkspaceStore {
    * @throws {@link WorkspaceNotFoundError} when the workspace does not exist.
    */
   async head(workspace: string): Promise<{ commit: string; etag: string }> {
-    try {
-      // The etag of the very bytes read, so the later compare-and-swap is against this commit.
-      const key = this.#headKey(workspace);
-      const { body, etag } = await this.#store.getObjectWithEtag(this.#options.refBucket, key);
-      return { commit: parseHead(body, { workspace, key }), etag };
-    } catch (error) {
-      if ((error as { code?: string }).code === "STORAGE_NOT_FOUND")
-        throw new WorkspaceNotFoundError(workspace);
-      throw error;
-    }
+    return this.#refs.read(workspace);
   }
 
   /**
@@ -194,13 +146,7 @@ export class WorkspaceStore {
    * @throws {@link InvalidRemoteStateError} when the stored commit is malformed or does not hash to `id`.
    */
   async readCommit(workspace: string, id: string): Promise<Commit> {
-    const key = `${this.#prefix(workspace)}commits/${validateCommitId(id)}`;
-    const cached = this.#commits.get(key);
-    if (cached) return cached;
-    const bytes = await this.#store.getObjectBuffer(this.#options.blobBucket, key);
-    const commit = parseCommit(bytes, id, { workspace, key, commit: id });
-    this.#commits.set(key, commit);
-    return commit;
+    return this.#objects.readCommit(workspace, id);
   }
 
   /**
@@ -211,8 +157,7 @@ export class WorkspaceStore {
    */
   async manifest(workspace: string, commit?: string): Promise<Manifest> {
     const id = commit ?? (await this.head(workspace)).commit;
-    const { manifest } = await this.readCommit(workspace, id);
-    return this.#readManifest(workspace, manifest, id);
+    return this.#objects.manifestOf(workspace, id);
   }
 
   /**
@@ -229,79 +174,12 @@ export class WorkspaceStore {
     const manifest = await this.manifest(workspace, commit);
     const entry = Object.hasOwn(manifest, path) ? manifest[path] : undefined;
     if (!entry) throw new FileNotFoundError(workspace, path, commit);
-    if (entry.pack === undefined) {
-      const body = await this.#store.getObjectBuffer(
-        this.#options.blobBucket,
-        this.#blobKey(workspace, entry.sha256),
-      );
-      const actual = sha256(body);
-      if (actual !== entry.sha256) throw new IntegrityError(workspace, path, entry.sha256, actual);
-      return body;
-    }
-    const files = await this.readPacked(workspace, entry.pack, [{ path, entry }]);
-    return files.get(path) as Buffer;
+    return this.#objects.readFile(workspace, path, entry);
   }
 
-  /** A stream of one file's content (for large files). */
+  /** A stream of one file's content (for large files); its hash is the entry's `sha256`, for the reader to check. */
   async openFile(workspace: string, entry: FileEntry): Promise<Readable> {
-    if (entry.pack === undefined)
-      return this.#store.getObject(this.#options.blobBucket, this.#blobKey(workspace, entry.sha256));
-    if (entry.size === 0) return Readable.from([]);
-    return this.#store.getObject(this.#options.blobBucket, this.#packKey(workspace, entry.pack), {
-      range: { offset: entry.offset ?? 0, length: entry.size },
-    });
-  }
-
-  /**
-   * Several files of one pack with a single ranged read, each checked against its hash: a path
-   * whose bytes do not match its entry is an IntegrityError, never wrong content.
-   */
-  async readPacked(
-    workspace: string,
-    pack: string,
-    files: readonly { readonly path: string; readonly entry: FileEntry }[],
-  ): Promise<Map<string, Buffer>> {
-    const located = files.map(({ path, entry }) => ({ path, entry, offset: entry.offset ?? 0 }));
-    const range = coveringRange(located.map(({ offset, entry }) => ({ offset, size: entry.size })));
-    const bytes =
-      range.length === 0
-        ? Buffer.alloc(0)
-        : await this.#store.getObjectBuffer(this.#options.blobBucket, this.#packKey(workspace, pack), {
-            range,
-          });
-    const contents = new Map<string, Buffer>();
-    for (const { path, entry, offset } of located) {
-      const content = bytes.subarray(offset - range.offset, offset - range.offset + entry.size);
-      const actual = sha256(content);
-      if (actual !== entry.sha256) throw new IntegrityError(workspace, path, entry.sha256, actual);
-      contents.set(path, content);
-    }
-    return contents;
-  }
-
-  /**
-   * Uploads small files as one pack object and returns, for each content hash, its entry in the
-   * pack. The pack is content-addressed, so writing it twice writes the same bytes.
-   */
-  async putPack(
-    workspace: string,
-    files: readonly { readonly sha256: string; readonly body: Buffer }[],
-  ): Promise<Map<string, FileEntry>> {
-    const { body, offsets } = encodePack(files);
-    const pack = sha256(body);
-    await this.#store.putObject(this.#options.blobBucket, this.#packKey(workspace, pack), body, {
-      contentType: "application/octet-stream",
-    });
-    const entries = new Map<string, FileEntry>();
-    for (const file of files) {
-      entries.set(file.sha256, {
-        sha256: file.sha256,
-        size: file.body.length,
-        pack,
-        offset: offsets.get(file.sha256) as number,
-      });
-    }
-    return entries;
+    return this.#objects.openFile(workspace, entry);
   }
 
   /**
@@ -346,38 +224,6 @@ export class WorkspaceStore {
   }
 
   /**
-   * Uploads a blob if absent (content-addressed, so a present one is the same bytes). `present`
-   * says what the caller already knows (see blobIndex), saving a HEAD request per file.
-   */
-  async putBlob(
-    workspace: string,
-    content: FileContent | Readable,
-    known?: FileEntry,
-    options: { present?: boolean } = {},
-  ): Promise<FileEntry> {
-    const upload = async (entry: FileEntry, body: FileContent | Readable) => {
-      const key = this.#blobKey(workspace, entry.sha256);
-      const present = options.present ?? (await this.#store.exists(this.#options.blobBucket, key));
-      if (!present) await this.#store.putObject(this.#options.blobBucket, key, body);
-      return entry;
-    };
-    if (known) return upload(known, content);
-    const buffer = Buffer.isBuffer(content) ? content : Buffer.from(content as string);
-    return upload({ sha256: sha256(buffer), size: buffer.length }, buffer);
-  }
-
-  /** The hashes of every blob the workspace already has: one listing instead of a HEAD per file. */
-  async blobIndex(workspace: string): Promise<Set<string>> {
-    const hashes = new Set<string>();
-    for await (const object of this.#store.listObjects(this.#options.blobBucket, {
-      prefix: `${this.#prefix(workspace)}blobs/`,
-    })) {
-      hashes.add(object.key.slice(object.key.lastIndexOf("/") + 1));
-    }
-    return hashes;
-  }
-
-  /**
    * Commits several changes atomically. Paths are validated before anything is written. If other
    * commits landed since the parent, non-overlapping changes are rebased onto them; overlapping
    * ones follow `strategy` (default: ConflictError naming the paths).
@@ -396,7 +242,7 @@ export class WorkspaceStore {
     },
     options: CommitOptions,
   ): Promise<CommitResult> {
-    return recordOperation(this.metrics, "commit", () => this.#commit(workspace, changes, options));
+    return recordOperation(this.#metrics, "commit", () => this.#commit(workspace, changes, options));
   }
 
   async #commit(
@@ -415,7 +261,7 @@ export class WorkspaceStore {
     // Refused before any upload: a file and a folder of one name, or Unicode twins, would commit
     // fine and then fail half-way through every pull.
     const removed = new Set(changes.delete ?? []);
-    this.#refuseClashes(workspace, [
+    refuseClashes(workspace, [
       ...Object.keys(base).filter((path) => !removed.has(path)),
       ...Object.keys(changes.put ?? {}),
     ]);
@@ -438,28 +284,22 @@ export class WorkspaceStore {
               strategy: options.strategy ?? "fail",
             });
       // Rebased onto other commits: together they may clash where neither did alone.
-      if (head.commit !== parent) this.#refuseClashes(workspace, Object.keys(merged.manifest));
-      const id = await this.#writeCommit(workspace, merged.manifest, {
+      if (head.commit !== parent) refuseClashes(workspace, Object.keys(merged.manifest));
+      const id = await this.#objects.writeCommit(workspace, merged.manifest, {
         parent: head.commit,
         author: options.author,
         message: options.message,
         time: new Date().toISOString(),
       });
-      try {
-        await this.#store.putObject(this.#options.refBucket, this.#headKey(workspace), id, {
-          ifMatch: head.etag,
-          contentType: "text/plain",
-        });
+      if (await this.#refs.move(workspace, id, head.etag)) {
         return {
           commit: id,
           parent: head.commit,
           rebased: head.commit !== parent,
           conflicts: merged.conflicts,
         };
-      } catch (error) {
-        if (!(error instanceof PreconditionFailedError)) throw error;
-        head = await this.head(workspace);
       }
+      head = await this.head(workspace);
     }
     throw new CommitRetriesExhaustedError(workspace, 25);
   }
@@ -474,7 +314,6 @@ export class WorkspaceStore {
     }
   }
 
-  /** A new commit whose files are those of `commit`: history is kept, nothing is rewritten. */
   /**
    * A new commit whose files are those of `commit`: history is kept, nothing is rewritten. When
    * HEAD's own state is refused (an InvalidRemoteStateError: tampered with or corrupt), this is
@@ -507,44 +346,22 @@ export class WorkspaceStore {
    */
   async snapshot(workspace: string, options: { id?: string } = {}): Promise<SnapshotManifest> {
     if (!this.#options.backupBucket) throw new NoBackupBucketError(workspace);
-    return createSnapshot(this.#store, {
-      bucket: this.#options.blobBucket,
-      prefix: this.#prefix(workspace),
-      backupBucket: this.#options.backupBucket,
-      ...(options.id ? { id: options.id } : {}),
-    });
+    return this.#objects.snapshot(workspace, this.#options.backupBucket, options.id);
   }
 
-  /**
-   * Stores what a commit puts: content already in `base` is referenced again, small files go up
-   * in packs, large ones as blobs of their own.
-   */
+  /** Stores what a commit puts: entries are taken as they are, contents go to the object database. */
   async #upload(
     workspace: string,
     changes: Readonly<Record<string, FileContent | FileEntry>>,
     base: Manifest,
   ): Promise<Record<string, FileEntry>> {
     const put: Record<string, FileEntry> = {};
-    const contents: { path: string; sha256: string; size: number; body: Buffer }[] = [];
+    const contents: Record<string, FileContent> = {};
     for (const [path, content] of Object.entries(changes)) {
-      if (isEntry(content)) {
-        put[path] = content;
-        continue;
-      }
-      const body = Buffer.isBuffer(content) ? content : Buffer.from(content);
-      contents.push({ path, sha256: sha256(body), size: body.length, body });
+      if (isEntry(content)) put[path] = content;
+      else contents[path] = content;
     }
-    const concurrency = this.#options.concurrency ?? 16;
-    const plan = planUploads(contents, base, concurrency);
-    for (const [file, entry] of plan.reused) put[file.path] = entry;
-    await inParallel(plan.packs, concurrency, async (files) => {
-      const entries = await this.putPack(workspace, files);
-      for (const file of files) put[file.path] = entries.get(file.sha256) as FileEntry;
-    });
-    await inParallel(plan.alone, concurrency, async (file) => {
-      put[file.path] = await this.putBlob(workspace, file.body, { sha256: file.sha256, size: file.size });
-    });
-    return put;
+    return { ...put, ...(await this.#objects.putContents(workspace, contents, base)) };
   }
 
   async #replaceRefusedHead(
@@ -554,80 +371,38 @@ export class WorkspaceStore {
     author: string,
     refused: InvalidRemoteStateError,
   ): Promise<CommitResult> {
-    this.#refuseClashes(workspace, Object.keys(manifest));
-    const key = this.#headKey(workspace);
-    // The raw HEAD, unparsed: it may be what was refused. Its etag makes the swap conditional.
-    const { etag } = await this.#store.getObjectWithEtag(this.#options.refBucket, key);
-    const id = await this.#writeCommit(workspace, manifest, {
+    refuseClashes(workspace, Object.keys(manifest));
+    // The etag of the raw HEAD, unparsed (it may be what was refused): the swap is conditional on it.
+    const etag = await this.#refs.etag(workspace);
+    const id = await this.#objects.writeCommit(workspace, manifest, {
       parent: commit,
       author,
       message: `restore ${commit.slice(0, 12)} (the head was refused: ${refused.reason})`,
       time: new Date().toISOString(),
     });
-    try {
-      await this.#store.putObject(this.#options.refBucket, key, id, {
-        ifMatch: etag,
-        contentType: "text/plain",
-      });
-    } catch (error) {
-      if (error instanceof PreconditionFailedError) throw new CommitRetriesExhaustedError(workspace, 1);
-      throw error;
-    }
+    if (!(await this.#refs.move(workspace, id, etag))) throw new CommitRetriesExhaustedError(workspace, 1);
     return { commit: id, parent: commit, rebased: false, conflicts: [] };
   }
+}
 
-  #refuseClashes(workspace: string, paths: Iterable<string>): void {
-    const clashes = findClashes(new Set(paths));
-    if (clashes.length > 0) throw new PathClashError(workspace, clashes);
-  }
+/** What this room's directory sync works with: the store's object database, refs and metrics. */
+export interface WorkspaceInternals {
+  readonly objects: ObjectDatabase;
+  readonly refs: HeadRefs;
+  readonly metrics: WorkspaceMetrics | undefined;
+}
 
-  #packKey(workspace: string, pack: string): string {
-    return `${this.#prefix(workspace)}packs/${pack}`;
-  }
+// Reachable by relative import inside the workspace room (sync), never from the package.
+const internals = new WeakMap<WorkspaceStore, WorkspaceInternals>();
 
-  #blobKey(workspace: string, hash: string): string {
-    return `${this.#prefix(workspace)}blobs/${hash.slice(0, 2)}/${hash}`;
-  }
+/** The object database, refs and metrics behind `workspaces` (workspace-room internal). */
+export function workspaceInternals(workspaces: WorkspaceStore): WorkspaceInternals {
+  return internals.get(workspaces) as WorkspaceInternals;
+}
 
-  async #readManifest(workspace: string, id: string, commit: string): Promise<Manifest> {
-    const key = `${this.#prefix(workspace)}manifests/${id}`;
-    const cached = this.#manifests.get(key);
-    if (cached) return cached;
-    const bytes = await this.#store.getObjectBuffer(this.#options.blobBucket, key);
-    const manifest = parseManifest(bytes, id, { workspace, key, commit });
-    this.#manifests.set(key, manifest);
-    return manifest;
-  }
-
-  /**
-   * Writes a manifest and the commit naming it side by side: both are immutable and named by
-   * their hash, and nothing refers to them until HEAD moves, after both landed. The manifest is
-   * written even when this process saw it before (another may have deleted the workspace since).
-   */
-  async #writeCommit(workspace: string, manifest: Manifest, meta: Omit<Commit, "manifest">): Promise<string> {
-    const manifestText = serialize(manifest);
-    const manifestKey = `${this.#prefix(workspace)}manifests/${sha256(manifestText)}`;
-    // Field order is part of the commit's bytes, hence of its id.
-    const commit: Commit = {
-      parent: meta.parent,
-      manifest: sha256(manifestText),
-      author: meta.author,
-      message: meta.message,
-      time: meta.time,
-    };
-    const text = serialize(commit);
-    const id = sha256(text);
-    const key = `${this.#prefix(workspace)}commits/${id}`;
-    await Promise.all([
-      this.#store.putObject(this.#options.blobBucket, manifestKey, manifestText, {
-        contentType: "application/json",
-      }),
-      this.#store.putObject(this.#options.blobBucket, key, text, { contentType: "application/json" }),
-    ]);
-    this.#manifests.set(manifestKey, manifest);
-    this.#commits.set(key, commit);
-    return id;
-  }
+function refuseClashes(workspace: string, paths: Iterable<string>): void {
+  const clashes = findClashes(new Set(paths));
+  if (clashes.length > 0) throw new PathClashError(workspace, clashes);
 }
 
 function isEntry(value: unknown): value is FileEntry {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NotFoundError } from "../storage/index.ts";
 import { testObjectStore } from "../testing/s3.ts";
 import { createTestWorkspaceStore } from "../testing/workspace.ts";
 import {
@@ -218,6 +219,21 @@ describe("workspaces on the real S3 gateway", () => {
     for await (const version of store.listObjectVersions(env.buckets.blobs, { prefix: `workspaces/${ws}/` }))
       left.push(version);
     expect(left).toEqual([]);
+  });
+
+  it("forgets a deleted workspace: its commits are gone, even those this store cached", async () => {
+    const ws = env.newId();
+    await workspaces.create(ws, { author: "t" });
+    const { commit } = await workspaces.commit(
+      ws,
+      { put: { "a.txt": "one" } },
+      { author: "t", message: "v1" },
+    );
+    expect((await workspaces.readCommit(ws, commit)).message).toBe("v1"); // cached from here on
+    await workspaces.delete(ws);
+    await expect(workspaces.readCommit(ws, commit)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(workspaces.manifest(ws, commit)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(workspaces.head(ws)).rejects.toBeInstanceOf(WorkspaceNotFoundError);
   });
 
   describe("refuses, at commit time, paths no directory can hold together", () => {

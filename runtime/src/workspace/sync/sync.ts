@@ -7,7 +7,7 @@ import { planUploads } from "../packs.ts";
 import { recordOperation, recordSyncPlan } from "../metrics.ts";
 import { inParallel } from "../parallel.ts";
 import { findClashes } from "../paths.ts";
-import type { WorkspaceStore } from "../workspace-store.ts";
+import { type WorkspaceStore, workspaceInternals } from "../workspace-store.ts";
 import type { ProgressListener } from "../../storage/index.ts";
 import { ByteMeter } from "./byte-meter.ts";
 import { readState, scanDirectory, type SyncState, writeState } from "./local-files.ts";
@@ -90,6 +90,9 @@ async function execute(
   bytes: ByteMeter,
   renames: Readonly<Record<string, string>> = {},
 ): Promise<string | undefined> {
+  // Blobs and packs go to (and come from) the object database directly; the commit is a user
+  // operation of the store (merge, compare-and-swap on HEAD).
+  const { objects } = workspaceInternals(workspaces);
   const concurrency = options.concurrency ?? 16;
   const total = plan.upload.length + plan.download.length;
   let done = 0;
@@ -116,18 +119,18 @@ async function execute(
         return { path, body, sha256: sha256(body) };
       }),
     );
-    const entries = await workspaces.putPack(workspace, files);
+    const entries = await objects.putPack(workspace, files);
     for (const file of files) {
       put[target(file.path)] = entries.get(file.sha256) as FileEntry;
       bytes.add(file.body.length);
       tick(file.path);
     }
   });
-  const present = large.length > 0 ? await workspaces.blobIndex(workspace) : new Set<string>();
+  const present = large.length > 0 ? await objects.blobIndex(workspace) : new Set<string>();
   await inParallel(large, concurrency, async (path) => {
     const entry = local[path] as FileEntry;
     const file = bytes.counting(createReadStream(tree.resolve(path)));
-    put[target(path)] = await workspaces.putBlob(workspace, file.stream, entry, {
+    put[target(path)] = await objects.putBlob(workspace, file.stream, entry, {
       present: present.has(entry.sha256),
     });
     file.settle(entry.size);
@@ -149,7 +152,7 @@ async function execute(
     else byPack.set(entry.pack, [...(byPack.get(entry.pack) ?? []), { path, entry }]);
   }
   await inParallel([...byPack], concurrency, async ([pack, files]) => {
-    const contents = await workspaces.readPacked(workspace, pack, files);
+    const contents = await objects.readPacked(workspace, pack, files);
     for (const [path, content] of contents) {
       await tree.write(path, content);
       writes.written.set(path, remote[path] as FileEntry);
@@ -159,7 +162,7 @@ async function execute(
   });
   await inParallel(streamed, concurrency, async (path) => {
     const entry = remote[path] as FileEntry;
-    const file = bytes.counting(await workspaces.openFile(workspace, entry));
+    const file = bytes.counting(await objects.openFile(workspace, entry));
     await tree.write(path, file.stream, {
       sha256: entry.sha256,
       mismatch: (actual) => new IntegrityError(workspace, path, entry.sha256, actual),
@@ -202,7 +205,7 @@ async function finish(
   scanned: { readonly manifest: Manifest; readonly cache: SyncState["cache"] },
   writes: LocalWrites,
 ): Promise<void> {
-  const { commit } = await workspaces.head(workspace);
+  const { commit } = await workspaceInternals(workspaces).refs.read(workspace);
   const manifest: Record<string, FileEntry> = { ...scanned.manifest };
   const cache = { ...scanned.cache };
   for (const path of writes.removed) {
@@ -221,8 +224,9 @@ async function finish(
 async function bothSides(workspaces: WorkspaceStore, workspace: string, dir: string) {
   const state = await readState(dir);
   const { manifest: local, cache } = await scanDirectory(dir, state?.cache);
-  const { commit: head } = await workspaces.head(workspace);
-  const remote = await workspaces.manifest(workspace, head);
+  const { objects, refs } = workspaceInternals(workspaces);
+  const { commit: head } = await refs.read(workspace);
+  const remote = await objects.manifestOf(workspace, head);
   return { state, local, cache, head, remote };
 }
 
@@ -256,7 +260,7 @@ async function oneWay(
   );
   bytes.finish();
   await finish(workspaces, workspace, tree, { manifest: local, cache }, writes);
-  recordSyncPlan(workspaces.metrics, plan);
+  recordSyncPlan(workspaceInternals(workspaces).metrics, plan);
   return { plan, commit };
 }
 
@@ -273,7 +277,7 @@ export function pushDirectory(
   dir: string,
   options: SyncOptions = {},
 ): Promise<SyncResult> {
-  return recordOperation(workspaces.metrics, "push", () =>
+  return recordOperation(workspaceInternals(workspaces).metrics, "push", () =>
     oneWay(workspaces, workspace, dir, options, planPush),
   );
 }
@@ -291,7 +295,7 @@ export function pullDirectory(
   dir: string,
   options: SyncOptions = {},
 ): Promise<SyncResult> {
-  return recordOperation(workspaces.metrics, "pull", () =>
+  return recordOperation(workspaceInternals(workspaces).metrics, "pull", () =>
     oneWay(workspaces, workspace, dir, options, planPull),
   );
 }
@@ -309,7 +313,9 @@ export function syncDirectory(
   dir: string,
   options: SyncOptions = {},
 ): Promise<SyncResult> {
-  return recordOperation(workspaces.metrics, "sync", () => twoWay(workspaces, workspace, dir, options));
+  return recordOperation(workspaceInternals(workspaces).metrics, "sync", () =>
+    twoWay(workspaces, workspace, dir, options),
+  );
 }
 
 async function twoWay(
@@ -325,7 +331,7 @@ async function twoWay(
   if (plan.conflicts.length > 0) {
     const strategy = options.strategy ?? "fail";
     if (strategy === "fail") throw new ConflictError(workspace, plan.conflicts, head);
-    workspaces.metrics?.conflicts.inc(plan.conflicts.length);
+    workspaceInternals(workspaces).metrics?.conflicts.inc(plan.conflicts.length);
     const upload = [...plan.upload];
     const download = [...plan.download];
     for (const path of plan.conflicts) {
@@ -374,6 +380,6 @@ async function twoWay(
   );
   bytes.finish();
   await finish(workspaces, workspace, tree, { manifest: local, cache }, writes);
-  recordSyncPlan(workspaces.metrics, plan);
+  recordSyncPlan(workspaceInternals(workspaces).metrics, plan);
   return { plan, commit };
 }
