@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { afterAll, describe, expect, it } from "vitest";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StatusSnapshot } from "./collect.ts";
 
 /** Starts `aios status` as an operator would, on any free port; resolves with the URL it prints. */
@@ -24,6 +25,15 @@ async function startStatusCommand(...args: string[]): Promise<{ child: ChildProc
 
 describe("aios status, against the real services of scripts/services.sh", () => {
   const children: ChildProcess[] = [];
+  // The page lists the spec's queues as the broker has them: declare them first, as an operator
+  // (or `npm run dev`) does, instead of relying on another test having done it.
+  beforeAll(async () => {
+    await promisify(execFile)(
+      process.execPath,
+      ["--conditions=source", "--import", "tsx", "runtime/src/cli/main.ts", "topology", "apply"],
+      { env: process.env },
+    );
+  }, 60_000);
   afterAll(async () => {
     for (const child of children) {
       child.kill("SIGTERM");
