@@ -61,6 +61,21 @@ export function culpritTest(close: ChannelClose): ((message: RefusalCandidate) =
   return undefined;
 }
 
+/**
+ * The messages a channel close refused: those the reply text points at; or, when it points at
+ * none and one message alone was in flight, that one. Empty when the broker did not say which
+ * (the publisher then re-sends them one at a time).
+ */
+export function culpritsOf<T extends RefusalCandidate>(
+  unconfirmed: readonly T[],
+  close: ChannelClose,
+): Set<T> {
+  const test = culpritTest(close);
+  const culprits = new Set(test ? unconfirmed.filter(test) : []);
+  if (culprits.size === 0 && unconfirmed.length === 1) culprits.add(unconfirmed[0] as T);
+  return culprits;
+}
+
 /** The typed error for a refused message: the broker's code and reason, the message's address. */
 export function refusalError(message: RefusalCandidate, close: ChannelClose): PublishRefusedError {
   if (close.replyCode === 404 && /no exchange/.test(close.replyText)) {
