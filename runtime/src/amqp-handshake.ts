@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { Socket } from "node:net";
 import amqp, { type ChannelModel } from "amqplib";
+import { amqpReplyOf, isOpenRefusedWithoutReply, notAllowedCause } from "./amqp-reply.ts";
 
 /** The reply code and text of the `connection.close` a broker sent instead of opening the connection. */
 export interface AmqpCloseReply {
@@ -62,17 +63,15 @@ export function closeReplyOf(error: unknown): AmqpCloseReply | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const recorded = closeReplies.get(error);
   if (recorded) return recorded;
-  // amqplib keeps the reply in the message when the broker closes before connection.open.
-  const match = /terminated by server: (\d+) \(([A-Z-]+)\) with message "(.*)"$/s.exec(
-    (error as Error).message ?? "",
-  );
-  return match ? { replyCode: Number(match[1]), replyText: match[3] ?? "" } : undefined;
+  // amqplib keeps the reply (in its message) when the broker closes before connection.open.
+  const reply = amqpReplyOf(error);
+  return reply ? { replyCode: reply.replyCode, replyText: reply.replyText } : undefined;
 }
 
 /**
  * Classifies a failed connect by the broker's AMQP reply code (403 ACCESS_REFUSED: the login;
- * 530 NOT_ALLOWED: the vhost), reading the text only to tell RabbitMQ's 530 causes apart.
- * Undefined when the broker refused nothing (network errors, timeouts): those are worth a retry.
+ * 530 NOT_ALLOWED: the vhost, its cause told apart in amqp-reply.ts). Undefined when the broker
+ * refused nothing (network errors, timeouts): those are worth a retry.
  */
 export function classifyHandshakeRefusal(error: unknown): HandshakeRefusal | undefined {
   const reply = closeReplyOf(error);
@@ -82,23 +81,26 @@ export function classifyHandshakeRefusal(error: unknown): HandshakeRefusal | und
   }
   // The reply could not be read (e.g. over TLS): a close in answer to connection.open is still a
   // refusal of the vhost, only without the broker's words.
-  const message = error instanceof Error ? error.message : "";
-  return /Expected ConnectionOpenOk; got <ConnectionClose/.test(message)
-    ? { kind: "vhost-refused", reply: undefined }
-    : undefined;
+  return isOpenRefusedWithoutReply(error) ? { kind: "vhost-refused", reply: undefined } : undefined;
 }
 
 /** The cause of a close reply: RabbitMQ's 403 is the login, its 530 the vhost (missing, forbidden, full or down). */
 export function refusalKind(
   reply: AmqpCloseReply,
 ): "credentials" | "vhost-not-found" | "vhost-access-refused" | "transient" | undefined {
-  // "connection limit (N) is reached" and "vhost X is down" (its message store restarting) may pass,
-  // so they are retried.
-  if (/limit|is down/i.test(reply.replyText)) return "transient";
   if (reply.replyCode === 403) return "credentials";
-  if (reply.replyCode === 530)
-    return /not found/i.test(reply.replyText) ? "vhost-not-found" : "vhost-access-refused";
-  return undefined;
+  // A connection limit and a vhost that is down (its message store restarting) may pass: retried.
+  switch (notAllowedCause(reply)) {
+    case "connection-limit":
+    case "vhost-down":
+      return "transient";
+    case "vhost-not-found":
+      return "vhost-not-found";
+    case "vhost-access-refused":
+      return "vhost-access-refused";
+    case undefined:
+      return undefined;
+  }
 }
 
 /** Finds a `connection.close` (class 10, method 50) on channel 0 in the bytes the broker sent. */

@@ -6,7 +6,7 @@ import { utf8Concat } from "./utf8-slab.ts";
 /**
  * Every message body is a versioned JSON envelope, so a consumer can tell a message it cannot
  * read (wrong version, not JSON) from a payload its handler rejects. The version lives in the
- * envelope's `v`, not in the content type: see PUBLISH_PROPERTIES_BUDGET in publisher.ts.
+ * envelope's `v`, not in the content type: see PUBLISH_PROPERTIES_BUDGET in outgoing-message.ts.
  */
 export const ENVELOPE_CONTENT_TYPE = "application/json";
 

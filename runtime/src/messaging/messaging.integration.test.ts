@@ -20,7 +20,8 @@ import {
 import { ENVELOPE_CONTENT_TYPE } from "./envelope.ts";
 import { HEADER as FAILURE_HEADER } from "./failure-headers.ts";
 import { messagingMetrics } from "./metrics.ts";
-import { PUBLISH_PROPERTIES_BUDGET, Publisher } from "./publisher.ts";
+import { PUBLISH_PROPERTIES_BUDGET } from "./outgoing-message.ts";
+import { Publisher } from "./publisher.ts";
 
 const TaskSchema = z.object({ task: z.string() });
 

@@ -75,6 +75,10 @@ describe("telling which message a channel close refused", () => {
       exchange: "gone",
       routingKey: "k",
     });
+    // By the code: on a publishing channel a 404 can only be the exchange, whatever the text says.
+    expect(
+      refusalError(message("gone"), { replyCode: 404, replyText: "NOT_FOUND - reworded" }),
+    ).toBeInstanceOf(ExchangeNotFoundError);
     expect(refusalError(message("s"), { replyCode: 403, replyText: "ACCESS_REFUSED - …" })).toBeInstanceOf(
       PublishAccessRefusedError,
     );

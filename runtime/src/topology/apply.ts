@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel } from "amqplib";
 import { classifyHandshakeRefusal, connectAmqp } from "../amqp-handshake.ts";
+import { type AmqpReply, amqpReplyOf, inequivalentArgumentOf, notFoundCause } from "../amqp-reply.ts";
 import { redactUrl } from "../logging.ts";
 import { amqpUrlForVhost } from "./broker-url.ts";
 import {
@@ -93,7 +94,8 @@ async function findMissing(
     signal?.throwIfAborted();
     const absent = await channels.attempt(exists);
     if (absent) {
-      if (replyOf(absent).replyCode === 404) return false;
+      // A queue whose home node is down is also a 404: it exists, and declaring it would not help.
+      if (notFoundCause(absent.reply) === "missing") return false;
       throw refusal(entity, absent);
     }
     const problem = await channels.attempt(redeclare);
@@ -161,7 +163,7 @@ async function declareMissing(
     const rolledBack = await rollBack(created, channels);
     // Someone declared it differently between the check and now.
     const mismatch = mismatchOf(entity, problem);
-    if (mismatch) throw new TopologyMismatchError([mismatch], { cause: problem });
+    if (mismatch) throw new TopologyMismatchError([mismatch], { cause: problem.error });
     throw refusal(entity, problem, rolledBack);
   }
 }
@@ -188,7 +190,7 @@ async function rollBack(created: readonly Created[], channels: Channels): Promis
         : ch.deleteExchange(entity.name),
     );
     done.push(
-      `${entity.kind} '${entity.name}'${problem ? ` (NOT deleted: ${replyOf(problem).replyText})` : ""}`,
+      `${entity.kind} '${entity.name}'${problem ? ` (NOT deleted: ${problem.reply.replyText})` : ""}`,
     );
   }
   return done;
@@ -225,8 +227,8 @@ class Channels {
     this.#connection = connection;
   }
 
-  /** Runs `operation`; returns the error when the broker refused it, undefined when it succeeded. */
-  async attempt(operation: Operation): Promise<Error | undefined> {
+  /** Runs `operation`; returns the broker's refusal, undefined when it succeeded. */
+  async attempt(operation: Operation): Promise<Refused | undefined> {
     const channel = await this.#open();
     try {
       await operation(channel);
@@ -234,13 +236,14 @@ class Channels {
     } catch (error) {
       this.#channel = undefined;
       await channel.close().catch(() => {});
-      if (replyOf(error).replyCode === undefined) {
+      const reply = amqpReplyOf(error);
+      if (!reply) {
         // Not a reply from the broker (the connection dropped, a bad argument): nothing to classify.
         throw new TopologyBrokerError(`the broker connection failed: ${(error as Error).message}`, {
           cause: error,
         });
       }
-      return error as Error;
+      return { error, reply };
     }
   }
 
@@ -263,30 +266,21 @@ class Channels {
   }
 }
 
-/** The AMQP reply code and text amqplib puts into a channel error. */
-function replyOf(error: unknown): { replyCode: number | undefined; replyText: string } {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown }).code;
-  return {
-    replyCode: typeof code === "number" ? code : undefined,
-    replyText: /with message "(.*)"$/s.exec(message)?.[1] ?? message,
-  };
+/** An operation the broker refused: amqplib's error and the broker's reply in it. */
+interface Refused {
+  readonly error: unknown;
+  readonly reply: AmqpReply;
 }
 
 /** A 406 "inequivalent arg": the entity exists with another definition. Anything else is no mismatch. */
-function mismatchOf(entity: string, error: unknown): TopologyMismatch | undefined {
-  const { replyCode, replyText } = replyOf(error);
-  if (replyCode !== 406 || !/inequivalent arg/.test(replyText)) return undefined;
-  return {
-    entity,
-    argument: /inequivalent arg '([^']+)'/.exec(replyText)?.[1],
-    detail: /PRECONDITION_FAILED - (.*)$/s.exec(replyText)?.[1] ?? replyText,
-  };
+function mismatchOf(entity: string, refused: Refused): TopologyMismatch | undefined {
+  const inequivalent = inequivalentArgumentOf(refused.reply);
+  return inequivalent && { entity, ...inequivalent };
 }
 
-function refusal(entity: string, error: unknown, rolledBack: readonly string[] = []): TopologyRefusedError {
-  const { replyCode, replyText } = replyOf(error);
-  return new TopologyRefusedError({ entity, replyCode, replyText, rolledBack, cause: error });
+function refusal(entity: string, refused: Refused, rolledBack: readonly string[] = []): TopologyRefusedError {
+  const { replyCode, replyText } = refused.reply;
+  return new TopologyRefusedError({ entity, replyCode, replyText, rolledBack, cause: refused.error });
 }
 
 async function openConnection(url: string | undefined, vhost: string): Promise<ChannelModel> {
