@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from "commander";
-import { parseDuration } from "../topology/durations.ts";
+import { parseDuration } from "../topology/internal.ts";
 
 // Option values are parsed by commander, before any action runs: a bad value is a usage error
 // (commander's message names the option and the value; `main` maps it to exit code 2), never a

@@ -1,8 +1,13 @@
 import { access } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import { readEnv } from "../../env.ts";
-import { environmentChecks, runChecksOnce, type SkippedService } from "../../health/environment.ts";
-import { healthDocument, overallStatus } from "../../health/format.ts";
+import {
+  environmentChecks,
+  healthDocument,
+  overallStatus,
+  runChecksOnce,
+  type SkippedService,
+} from "../../health/internal.ts";
 import type { CheckResult, HealthCheck } from "../../health/index.ts";
 import { loadStorageSpec, ObjectStore } from "../../storage/index.ts";
 import { wholeNumber } from "../options.ts";

@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { readEnv } from "../../env.ts";
-import { runChecksOnce } from "../../health/environment.ts";
+import { runChecksOnce } from "../../health/internal.ts";
 import { loadTopologySpec } from "../../topology/index.ts";
 import type { ServiceStatus } from "../status/collect.ts";
 import { startStatusServer } from "../status/server.ts";

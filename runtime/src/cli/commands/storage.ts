@@ -8,7 +8,7 @@ import {
   type ObjectStore,
   verifyBuckets,
 } from "../../storage/index.ts";
-import { pruneVersions } from "../../storage/versions.ts";
+import { pruneVersions } from "../../storage/internal.ts";
 import { S3_ENVIRONMENT_HELP } from "../environment-help.ts";
 import { durationMs, jsonOption, nonNegativeInt } from "../options.ts";
 import { Output } from "../output.ts";

@@ -2,8 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import { readEnv } from "../../env.ts";
 import { redactUrl } from "../../logging.ts";
-import { amqpUrlForVhost } from "../../topology/broker-url.ts";
-import { renderTopologyDocs } from "../../topology/docs.ts";
+import { amqpUrlForVhost, renderTopologyDocs } from "../../topology/internal.ts";
 import {
   applyTopology,
   loadTopologySpec,
