@@ -11,6 +11,7 @@ import {
 } from "../topology/index.ts";
 import { ConnectionManager } from "./connection-manager.ts";
 import { Consumer } from "./consumer.ts";
+import { UnroutableError } from "./errors.ts";
 import { Publisher } from "./publisher.ts";
 import type { UndeclaredQueue } from "./topology-declare.ts";
 
@@ -125,6 +126,11 @@ describe("a classic queue's home node killed under an agent that declares the wh
         expect(undeclared[0]?.error).toMatchObject({ code: "TOPOLOGY_REFUSED", replyCode: 404 });
         expect(connection.connected).toBe(true);
         expect(connection.undeclaredQueues.map((u) => u.queue).sort()).toEqual(coderQueues);
+
+        // The set-aside queue itself cannot take messages meanwhile: the broker returns them.
+        await expect(
+          publisher.publish("aios.tasks", "coder.task", { id: "while-down" }),
+        ).rejects.toBeInstanceOf(UnroutableError);
 
         const health = await rabbitmqCheck(connection).check(AbortSignal.timeout(5000));
         expect(health).toMatchObject({ status: "warn" });

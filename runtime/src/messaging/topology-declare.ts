@@ -7,6 +7,7 @@ import { applyTopology, type ResolvedTopology, TopologyRefusedError } from "../t
  * inaccessible". Everything else was declared; the queue and its bindings are retried.
  */
 export interface UndeclaredQueue {
+  /** The queue's name. */
   readonly queue: string;
   /** The broker's refusal (`code` TOPOLOGY_REFUSED, `replyCode` 404, `replyText` naming the node). */
   readonly error: TopologyRefusedError;
