@@ -3,7 +3,10 @@
 // resources this program declares, rewritten so tests can apply them to any S3 server without the
 // engine or the provider plugin:
 // - s3.Bucket                        PUT Bucket (CreateBucket; no ACL header when `acl` is unset),
-//                                    then PUT ?tagging (PutBucketTagging) with `tags` when any
+//                                    HEAD Bucket until it is found, then PUT ?tagging
+//                                    (PutBucketTagging) with `tags` when any — resourceBucketCreate
+//                                    of terraform-provider-aws (read at v5.90; v6 under @pulumi/aws 7
+//                                    keeps the order); the HEAD changes nothing and is left out
 // - s3.BucketVersioning              PUT ?versioning {Status: versioningConfiguration.status}
 // - s3.BucketLifecycleConfiguration  PUT ?lifecycle, one Rule per `rules` entry: {ID, Status,
 //                                    Filter (`filter: {}` → an empty Filter: every object; `prefix`
