@@ -5,8 +5,8 @@
 // - s3.Bucket                        PUT Bucket (CreateBucket; no ACL header when `acl` is unset),
 //                                    HEAD Bucket until it is found, then PUT ?tagging
 //                                    (PutBucketTagging) with `tags` when any — resourceBucketCreate
-//                                    of terraform-provider-aws (read at v5.90; v6 under @pulumi/aws 7
-//                                    keeps the order); the HEAD changes nothing and is left out
+//                                    of terraform-provider-aws (read at v5.90; the v6 that @pulumi/aws 7
+//                                    bridges was not read); the HEAD changes nothing and is left out
 // - s3.BucketVersioning              PUT ?versioning {Status: versioningConfiguration.status}
 // - s3.BucketLifecycleConfiguration  PUT ?lifecycle, one Rule per `rules` entry: {ID, Status,
 //                                    Filter (`filter: {}` → an empty Filter: every object; `prefix`
