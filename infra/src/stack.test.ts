@@ -107,25 +107,34 @@ describe("the dev stack", () => {
     expect(ofType(dev.resources, "rabbitmq:index/topicPermissions:TopicPermissions")).toHaveLength(3);
   });
 
-  it("declares every bucket of config/storage.yaml with its versioning and lifecycle", async () => {
+  it("declares every bucket of config/storage.yaml with its tags, versioning and lifecycle", async () => {
     const spec = await loadStorageSpec(repositoryPath("config/storage.yaml"));
-    expect(
-      ofType(dev.resources, "minio:index/s3Bucket:S3Bucket").map((b) => [b.props.bucket, b.props.acl]),
-    ).toEqual(spec.buckets.map((b) => [b.name, "private"]));
+    expect(ofType(dev.resources, "aws:s3/bucket:Bucket").map((b) => [b.props.bucket, b.props.tags])).toEqual(
+      spec.buckets.map((b) => [b.name, b.tags]),
+    );
     for (const bucket of spec.buckets) {
-      const versioning = named(
+      const versioning = named(dev.resources, "aws:s3/bucketVersioning:BucketVersioning", bucket.name);
+      expect(versioning !== undefined, `${bucket.name} versioning`).toBe(bucket.versioning);
+      const lifecycle = named(
         dev.resources,
-        "minio:index/s3BucketVersioning:S3BucketVersioning",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
         bucket.name,
       );
-      expect(versioning !== undefined, `${bucket.name} versioning`).toBe(bucket.versioning);
-      const lifecycle = named(dev.resources, "minio:index/ilmPolicy:IlmPolicy", bucket.name);
-      const days = (
-        lifecycle?.props.rules as { noncurrentVersionExpirationDays?: number }[] | undefined
-      )?.find((r) => r.noncurrentVersionExpirationDays)?.noncurrentVersionExpirationDays;
+      const rules = (lifecycle?.props.rules ?? []) as {
+        id: string;
+        noncurrentVersionExpiration?: { noncurrentDays: number };
+      }[];
+      const days = rules.find((r) => r.noncurrentVersionExpiration)?.noncurrentVersionExpiration
+        ?.noncurrentDays;
       expect(days, `${bucket.name} noncurrent expiry`).toBe(bucket.lifecycle.noncurrentVersionExpirationDays);
+      // The dev stack's MinIO cannot hold the abort rule: its containers expire stale uploads.
+      expect(rules.map((r) => r.id)).not.toContain("abort-incomplete-uploads");
     }
-    expect(ofType(dev.resources, "minio:index/s3BucketPolicy:S3BucketPolicy")).toEqual([]);
+    const minio = ofType(dev.resources, "docker:index/container:Container").find((c) =>
+      String(c.props.name).includes("minio"),
+    );
+    expect(minio?.props.envs).toContain("MINIO_API_STALE_UPLOADS_EXPIRY=24h");
+    expect(ofType(dev.resources, "aws:s3/bucketPolicy:BucketPolicy")).toEqual([]);
     const coder = named(dev.resources, "minio:index/iamPolicy:IamPolicy", "aios-workspace-coder");
     expect(String(coder?.props.policy)).toContain("arn:aws:s3:::aios-workspaces/workspaces/coder/*");
     for (const user of ofType(dev.resources, "minio:index/iamUser:IamUser"))
@@ -215,11 +224,12 @@ describe("the dev stack", () => {
     );
     for (const provider of [
       "pulumi:providers:rabbitmq",
+      "pulumi:providers:aws",
       "pulumi:providers:minio",
       "pulumi:providers:grafana",
     ]) {
       const [registered] = ofType(dev.resources, provider);
-      const secretInput = { rabbitmq: "password", minio: "minioPassword", grafana: "auth" }[
+      const secretInput = { rabbitmq: "password", aws: "secretKey", minio: "minioPassword", grafana: "auth" }[
         provider.split(":").at(-1) as string
       ];
       expect(registered?.secretInputs.has(secretInput ?? ""), provider).toBe(true);
@@ -251,7 +261,7 @@ describe("the dev stack", () => {
       ]),
     );
     const managed = dev.resources.filter((r) =>
-      /^(rabbitmq|minio|docker):index\/|^grafana:oss\//.test(r.type),
+      /^(rabbitmq|minio|docker):index\/|^grafana:oss\/|^aws:s3\//.test(r.type),
     );
     expect(managed.length).toBeGreaterThan(40);
     for (const resource of managed) {
@@ -279,8 +289,9 @@ describe("the dev stack", () => {
       "Container",
       "RemoteImage",
       "Image",
-      "S3Bucket",
-      "IlmPolicy",
+      "Bucket",
+      "BucketVersioning",
+      "BucketLifecycleConfiguration",
     ]) {
       expect(
         dev.resources.some((r) => r.type.endsWith(`:${type}`)),
@@ -477,12 +488,38 @@ describe("a clustered stack (Pulumi.prod.yaml: quorum queues with a delivery lim
     });
     const containers = ofType(resources, "docker:index/container:Container").map((c) => String(c.props.name));
     expect(containers.some((name) => name.includes("minio"))).toBe(false);
-    const [provider] = ofType(resources, "pulumi:providers:minio");
-    // Provider configuration reaches the engine as strings.
-    expect(provider?.props).toMatchObject({ minioServer: "rgw.example.internal:7480", minioSsl: "true" });
-    expect(provider?.secretInputs.has("minioUser") && provider.secretInputs.has("minioPassword")).toBe(true);
+    const [provider] = ofType(resources, "pulumi:providers:aws");
+    // Provider configuration reaches the engine as strings (objects as JSON).
+    expect(provider?.props).toMatchObject({
+      region: "us-east-1",
+      s3UsePathStyle: "true",
+      skipCredentialsValidation: "true",
+      skipRequestingAccountId: "true",
+      skipMetadataApiCheck: "true",
+    });
+    expect(JSON.parse(String(provider?.props.endpoints))).toEqual([
+      { s3: "https://rgw.example.internal:7480" },
+    ]);
+    expect(provider?.secretInputs.has("accessKey") && provider.secretInputs.has("secretKey")).toBe(true);
     expect(provider?.options.dependencies).toEqual([]);
-    expect(ofType(resources, "minio:index/s3Bucket:S3Bucket").length).toBeGreaterThan(0);
+    expect(ofType(resources, "pulumi:providers:minio")).toEqual([]);
+    // An external server stores the abort rule: every bucket declares it.
+    const spec = await loadStorageSpec(repositoryPath("config/storage.yaml"));
+    for (const bucket of spec.buckets) {
+      const lifecycle = named(
+        resources,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        bucket.name,
+      );
+      expect(lifecycle?.props.rules, bucket.name).toContainEqual({
+        id: "abort-incomplete-uploads",
+        status: "Enabled",
+        filter: {},
+        abortIncompleteMultipartUpload: {
+          daysAfterInitiation: bucket.lifecycle.abortIncompleteMultipartUploadDays,
+        },
+      });
+    }
     // IAM users are MinIO's admin API: an external server manages its users its own way.
     expect(ofType(resources, "minio:index/iamUser:IamUser")).toEqual([]);
     prod = await deploy(PROD);

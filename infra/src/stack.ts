@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { dashboardFiles } from "@aios/dashboards";
+import * as aws from "@pulumi/aws";
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import * as rabbitmq from "@pulumi/rabbitmq";
@@ -53,7 +54,7 @@ export interface StackOutputs {
 
 /**
  * One environment: containers, then the topology, buckets and Grafana content declared into them
- * through explicit RabbitMQ, MinIO (S3) and Grafana providers. The specs come from config/ through
+ * through explicit RabbitMQ, S3 (@pulumi/aws on the stack's S3 endpoint), MinIO admin and Grafana providers. The specs come from config/ through
  * @aios/runtime's loaders — the ones agents use — so the deployed topology is the one agents expect.
  *
  * @throws InfraConfigError when a secret the stack must bring (external S3 keys) is not set.
@@ -99,7 +100,7 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
       config,
       observability,
       alertRules,
-      staleUploadsExpiry: storageToResources(storage).staleUploadsExpiry,
+      staleUploadsExpiry: storageToResources(storage, { backend: config.s3Backend }).staleUploadsExpiry,
     }),
   });
 
@@ -115,17 +116,38 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
     { dependsOn: services.ofRole("rabbitmq") },
   );
   const s3 = s3Connection(config, secrets, adminSecrets.minioRootPassword);
-  const s3Provider = new minio.Provider(
+  const s3Provider = new aws.Provider(
     "s3",
     {
-      minioServer: s3.server,
-      minioUser: s3.user,
-      minioPassword: s3.password,
-      minioRegion: config.s3Region,
-      minioSsl: s3.ssl,
+      region: config.s3Region,
+      accessKey: s3.accessKey,
+      secretKey: s3.secretKey,
+      // Any S3 server, not AWS: its endpoint, path-style addressing (no per-bucket DNS names),
+      // and none of the AWS account look-ups (STS, IAM, EC2 metadata) such a server does not serve.
+      endpoints: [{ s3: s3.endpoint }],
+      s3UsePathStyle: true,
+      skipCredentialsValidation: true,
+      skipRequestingAccountId: true,
+      skipMetadataApiCheck: true,
+      skipRegionValidation: true,
     },
     { dependsOn: services.ofRole("minio") },
   );
+  // MinIO's admin API (users and policies), which no other S3 server speaks.
+  const minioAdmin =
+    config.s3Backend === "minio"
+      ? new minio.Provider(
+          "minio-admin",
+          {
+            minioServer: `${config.bindAddress}:9000`,
+            minioUser: ADMIN_USER,
+            minioPassword: adminSecrets.minioRootPassword,
+            minioRegion: config.s3Region,
+            minioSsl: false,
+          },
+          { dependsOn: services.ofRole("minio") },
+        )
+      : undefined;
   const grafanaProvider = new grafana.Provider(
     "grafana",
     {
@@ -145,8 +167,9 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
   });
   const buckets = new StorageBuckets("storage", {
     spec: storage,
-    provider: s3Provider,
-    agentUsers: config.s3Backend === "minio",
+    backend: config.s3Backend,
+    s3Provider,
+    ...(minioAdmin === undefined ? {} : { minioProvider: minioAdmin }),
   });
   const dashboards = new GrafanaContent("grafana", {
     provider: grafanaProvider,
@@ -189,26 +212,22 @@ export async function createStack(config: StackConfig, secrets: StackSecrets = {
   };
 }
 
-/** Where the S3 provider connects: MinIO node 1's published API, or the external endpoint. */
+/** The S3 endpoint the buckets are declared on: MinIO node 1's published API, or the external one. */
 function s3Connection(
   config: StackConfig,
   secrets: StackSecrets,
   minioRootPassword: pulumi.Output<string>,
-): { server: string; ssl: boolean; user: pulumi.Input<string>; password: pulumi.Input<string> } {
+): { endpoint: string; accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> } {
   if (config.s3Backend === "minio") {
     return {
-      server: `${config.bindAddress}:9000`,
-      ssl: false,
-      user: ADMIN_USER,
-      password: minioRootPassword,
+      endpoint: `http://${config.bindAddress}:9000`,
+      accessKey: ADMIN_USER,
+      secretKey: minioRootPassword,
     };
   }
-  const endpoint = new URL(config.s3Endpoint ?? "");
-  const ssl = endpoint.protocol === "https:";
   return {
-    server: `${endpoint.hostname}:${endpoint.port || (ssl ? "443" : "80")}`,
-    ssl,
-    user: pulumi.secret(secrets.s3AccessKey ?? ""),
-    password: pulumi.secret(secrets.s3SecretKey ?? ""),
+    endpoint: config.s3Endpoint ?? "",
+    accessKey: pulumi.secret(secrets.s3AccessKey ?? ""),
+    secretKey: pulumi.secret(secrets.s3SecretKey ?? ""),
   };
 }

@@ -100,8 +100,8 @@ describe("the prod stack's generated RabbitMQ cluster configuration, booted as t
     { timeout: 150_000 },
     async () => {
       // As the reviewer agents run in a stack: their own queues and bindings only (agentTopology).
-      // With the whole topology, every reconnect would re-declare the coder's classic queue, whose
-      // home node may be the one that died.
+      // (With the whole topology, the coder's classic queue, whose home node may be the one that
+      // died, is set aside on reconnect and retried: runtime/src/messaging/home-node-down.*.)
       const report = await runLeaderKill({
         cluster,
         vhost,

@@ -45,7 +45,7 @@ describe("npm run plan -- dev --json", () => {
     expect(count(dev, "grafana:oss/dashboard:Dashboard")).toBe(4); // overview, messaging, storage, agents
     expect(count(dev, "grafana:oss/folder:Folder")).toBe(1);
     expect(count(dev, "rabbitmq:index/queue:Queue")).toBeGreaterThan(5);
-    expect(count(dev, "minio:index/s3Bucket:S3Bucket")).toBeGreaterThan(0);
+    expect(count(dev, "aws:s3/bucket:Bucket")).toBeGreaterThan(0);
   });
 
   it("masks generated secrets", () => {

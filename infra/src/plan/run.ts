@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, type SecretKey, type StackSecrets } from "../config.ts";
+import { parseStackConfig, type SecretKey, type StackConfigInput, type StackSecrets } from "../config.ts";
 import { RecordingMocks } from "../testing/mocks.ts";
 import { describeResources, type PlannedResource } from "./describe.ts";
 import { loadStackFile } from "./stack-file.ts";
@@ -8,7 +8,8 @@ import { loadStackFile } from "./stack-file.ts";
  * Every resource the stack's program declares for `Pulumi.<stack>.yaml`, computed under Pulumi's
  * mocks (`pulumi.runtime.setMocks`): no engine, CLI, provider or cloud. Secrets the stack file
  * sets are encrypted there, so the program gets stand-ins (`secretValues` may give them, e.g. a
- * test's sentinel); they are secret outputs either way and print as "[secret]".
+ * test's sentinel); they are secret outputs either way and print as "[secret]". `overrides` sets
+ * or (undefined) removes config keys over the stack file's, as `pulumi config set/rm` would.
  *
  * Install the mocks once per process: the program's modules bind to the first monitor.
  *
@@ -17,9 +18,10 @@ import { loadStackFile } from "./stack-file.ts";
 export async function planStack(
   stack: string,
   secretValues: Partial<Record<SecretKey, string>> = {},
+  overrides: StackConfigInput = {},
 ): Promise<PlannedResource[]> {
   const file = await loadStackFile(stack);
-  const config = parseStackConfig(file.values);
+  const config = parseStackConfig({ ...file.values, ...overrides });
   const mocks = new RecordingMocks();
   await mocks.install(stack, true);
   const { createStack } = await import("../stack.ts");

@@ -1,22 +1,27 @@
+import * as aws from "@pulumi/aws";
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { StorageSpec } from "@aios/runtime/storage";
-import { storageToResources } from "./plan.ts";
+import { storageToResources, type StorageOptions } from "./plan.ts";
 
 export interface StorageBucketsArgs {
   readonly spec: StorageSpec;
-  readonly provider: minio.Provider;
+  /** Where the buckets live; decides which lifecycle rules the server can hold (see `StorageOptions`). */
+  readonly backend: StorageOptions["backend"];
+  /** The S3 API of the backend: an aws.Provider pointed at its endpoint (see `s3Provider`). */
+  readonly s3Provider: aws.Provider;
   /**
-   * Declare one IAM user and policy per agent. MinIO's admin API only: an external S3 server
-   * (Ceph RGW, AWS) manages its users its own way, so the stack creates buckets there and no users.
+   * MinIO's admin API, for one IAM user and policy per agent; absent with an external S3 server
+   * (Ceph RGW, AWS), which manages its users its own way: the stack creates buckets there and no users.
    */
-  readonly agentUsers?: boolean;
+  readonly minioProvider?: minio.Provider;
 }
 
 /**
- * The buckets of config/storage.yaml with versioning, lifecycle and policies, and one user per
- * agent limited to its own workspace prefix. Every name and document comes from `storageToResources`.
+ * The buckets of config/storage.yaml with tags, versioning, lifecycle and policies, declared
+ * through the S3 API (@pulumi/aws on any S3 endpoint), and one user per agent limited to its own
+ * workspace prefix (MinIO only). Every name and document comes from `storageToResources`.
  */
 export class StorageBuckets extends pulumi.ComponentResource {
   readonly bucketNames: pulumi.Output<string[]>;
@@ -27,34 +32,35 @@ export class StorageBuckets extends pulumi.ComponentResource {
 
   constructor(name: string, args: StorageBucketsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aios:storage:StorageBuckets", name, {}, opts);
-    const plan = storageToResources(args.spec);
-    const child = { parent: this, provider: args.provider };
+    const plan = storageToResources(args.spec, { backend: args.backend });
+    const s3 = { parent: this, provider: args.s3Provider };
 
     const buckets = plan.buckets.map((bucketPlan) => {
-      const bucket = new minio.S3Bucket(
+      const bucket = new aws.s3.Bucket(
         `${name}-${bucketPlan.name}`,
-        { bucket: bucketPlan.name, acl: bucketPlan.acl },
-        child,
+        // forceDestroy stays false: deleting a bucket that holds objects must fail.
+        { bucket: bucketPlan.name, tags: { ...bucketPlan.tags }, forceDestroy: false },
+        s3,
       );
       // The plain name (not bucket.bucket) keeps it known in a first preview, where the policy
       // pack matches versioning and lifecycle to their bucket; dependsOn keeps the order.
-      const ofBucket = { ...child, dependsOn: [bucket] };
+      const ofBucket = { ...s3, dependsOn: [bucket] };
       if (bucketPlan.versioning) {
-        new minio.S3BucketVersioning(
+        new aws.s3.BucketVersioning(
           `${name}-${bucketPlan.name}-versioning`,
           { bucket: bucketPlan.name, versioningConfiguration: { status: "Enabled" } },
           ofBucket,
         );
       }
-      if (bucketPlan.ilmRules.length > 0) {
-        new minio.IlmPolicy(
+      if (bucketPlan.lifecycleRules.length > 0) {
+        new aws.s3.BucketLifecycleConfiguration(
           `${name}-${bucketPlan.name}-lifecycle`,
-          { bucket: bucketPlan.name, rules: bucketPlan.ilmRules.map((rule) => ({ ...rule })) },
+          { bucket: bucketPlan.name, rules: bucketPlan.lifecycleRules.map((rule) => ({ ...rule })) },
           ofBucket,
         );
       }
       if (bucketPlan.policy !== undefined) {
-        new minio.S3BucketPolicy(
+        new aws.s3.BucketPolicy(
           `${name}-${bucketPlan.name}-policy`,
           { bucket: bucketPlan.name, policy: bucketPlan.policy },
           ofBucket,
@@ -64,7 +70,9 @@ export class StorageBuckets extends pulumi.ComponentResource {
     });
 
     const credentials: Record<string, { accessKey: string; secretKey: pulumi.Output<string> }> = {};
-    for (const agent of args.agentUsers === false ? [] : plan.users) {
+    const admin = args.minioProvider;
+    for (const agent of admin === undefined ? [] : plan.users) {
+      const child = { parent: this, provider: admin };
       const secret = new random.RandomPassword(
         `${name}-${agent.username}-secret`,
         { length: 40, special: false },

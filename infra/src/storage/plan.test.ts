@@ -8,6 +8,7 @@ buckets:
   - name: aios-workspaces
     versioning: true
     lifecycle: { noncurrentVersionExpirationDays: 7, abortIncompleteMultipartUploadDays: 2 }
+    tags: { system: aios, data: workspaces }
   - name: aios-workspace-refs
     versioning: false
     lifecycle: { abortIncompleteMultipartUploadDays: 1 }
@@ -27,33 +28,61 @@ workspaces:
   backupBucket: aios-backups
   agents: [coder, reviewer]
 `;
-const plan = storageToResources(parseStorageSpec(SPEC, { file: "test.yaml" }));
+const spec = parseStorageSpec(SPEC, { file: "test.yaml" });
+const plan = storageToResources(spec, { backend: "external" });
+const onMinio = storageToResources(spec, { backend: "minio" });
+const all = { status: "Enabled", filter: {} };
 
 describe("storageToResources", () => {
-  it("maps versioning and lifecycle rules per bucket", () => {
-    expect(plan.buckets.map((b) => [b.name, b.versioning, b.ilmRules])).toEqual([
+  it("maps versioning, tags and every lifecycle rule per bucket for an external S3 server", () => {
+    expect(plan.buckets.map((b) => [b.name, b.versioning, b.lifecycleRules])).toEqual([
       [
         "aios-workspaces",
         true,
-        [{ id: "expire-noncurrent-versions", status: "Enabled", noncurrentVersionExpirationDays: 7 }],
+        [
+          { id: "expire-noncurrent-versions", ...all, noncurrentVersionExpiration: { noncurrentDays: 7 } },
+          {
+            id: "abort-incomplete-uploads",
+            ...all,
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 2 },
+          },
+        ],
       ],
-      ["aios-workspace-refs", false, []],
+      [
+        "aios-workspace-refs",
+        false,
+        [
+          {
+            id: "abort-incomplete-uploads",
+            ...all,
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
+        ],
+      ],
       [
         "aios-backups",
         true,
         [
-          { id: "expire-noncurrent-versions", status: "Enabled", noncurrentVersionExpirationDays: 90 },
-          { id: "expire-objects", status: "Enabled", expiration: "365d" },
+          { id: "expire-noncurrent-versions", ...all, noncurrentVersionExpiration: { noncurrentDays: 90 } },
+          { id: "expire-objects", ...all, expiration: { days: 365 } },
         ],
       ],
       ["aios-site", false, []],
       ["aios-reports", false, []],
     ]);
-    expect(plan.buckets.every((b) => b.acl === "private")).toBe(true);
+    expect(plan.buckets.map((b) => b.tags)).toEqual([{ system: "aios", data: "workspaces" }, {}, {}, {}, {}]);
   });
 
-  it("expires stale multipart uploads server-side after the shortest abort period of the spec", () => {
-    expect(plan.staleUploadsExpiry).toBe("24h");
+  it("leaves the abort rule to MinIO's server-side expiry, after the shortest abort period of the spec", () => {
+    expect(onMinio.buckets.map((b) => b.lifecycleRules.map((rule) => rule.id))).toEqual([
+      ["expire-noncurrent-versions"],
+      [],
+      ["expire-noncurrent-versions", "expire-objects"],
+      [],
+      [],
+    ]);
+    expect(onMinio.staleUploadsExpiry).toBe("24h");
+    expect(onMinio.buckets.map((b) => b.tags)).toEqual(plan.buckets.map((b) => b.tags));
   });
 
   it("writes a bucket policy only for buckets the spec opens: publicRead and policy statements", () => {

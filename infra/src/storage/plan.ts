@@ -1,21 +1,26 @@
 import { bucketPolicyDocument, type StorageSpec } from "@aios/runtime/storage";
 
-// Pure mapping from config/storage.yaml (loaded by @aios/runtime/storage) to the arguments of
-// @pulumi/minio 0.17 resources. No Pulumi here; the component only instantiates what this returns.
+// Pure mapping from config/storage.yaml (loaded by @aios/runtime/storage) to the arguments of the
+// S3 resources of @pulumi/aws (aws.s3.Bucket, BucketVersioning, BucketLifecycleConfiguration,
+// BucketPolicy) and the MinIO admin resources of @pulumi/minio (agent users and policies). No
+// Pulumi here; the component only instantiates what this returns.
 
-export interface IlmRule {
-  readonly id: string;
+/** One rule of `aws.s3.BucketLifecycleConfiguration`: one action each, on every object (`filter: {}`). */
+export interface LifecycleRule {
+  readonly id: "expire-noncurrent-versions" | "abort-incomplete-uploads" | "expire-objects";
   readonly status: "Enabled";
-  readonly noncurrentVersionExpirationDays?: number;
-  /** MinIO's ILM takes the expiration as a duration such as `30d`. */
-  readonly expiration?: string;
+  readonly filter: Record<string, never>;
+  readonly noncurrentVersionExpiration?: { readonly noncurrentDays: number };
+  readonly abortIncompleteMultipartUpload?: { readonly daysAfterInitiation: number };
+  readonly expiration?: { readonly days: number };
 }
 
 export interface BucketResource {
   readonly name: string;
-  readonly acl: "private" | "public-read";
+  /** The spec's tags, set on the bucket (PutBucketTagging). */
+  readonly tags: Readonly<Record<string, string>>;
   readonly versioning: boolean;
-  readonly ilmRules: readonly IlmRule[];
+  readonly lifecycleRules: readonly LifecycleRule[];
   /** A bucket policy document (JSON), or undefined for a private bucket (the default). */
   readonly policy: string | undefined;
 }
@@ -32,37 +37,54 @@ export interface StorageResources {
   readonly buckets: readonly BucketResource[];
   readonly users: readonly AgentStorageUser[];
   /**
-   * The MinIO provider 0.17 has no lifecycle rule for aborting incomplete multipart uploads; MinIO
-   * does it server-side (`api stale_uploads_expiry`). The shortest `abortIncompleteMultipartUploadDays`
-   * of the spec, as a MinIO duration, or undefined when no bucket asks for it.
+   * MinIO keeps no AbortIncompleteMultipartUpload lifecycle action (it rejects a rule with only
+   * that action and drops it from others); it aborts stale uploads server-side instead (`api
+   * stale_uploads_expiry`). The shortest `abortIncompleteMultipartUploadDays` of the spec, as a
+   * MinIO duration, for the MinIO containers; undefined when no bucket asks for it.
    */
   readonly staleUploadsExpiry: string | undefined;
 }
 
+export interface StorageOptions {
+  /**
+   * Where the buckets live. `minio`: the abort-incomplete-uploads rule is left out of the
+   * lifecycle (MinIO cannot store it; `staleUploadsExpiry` does the job) so the provider does not
+   * see a perpetual diff. `external` (Ceph RGW, AWS): every lifecycle rule of the spec is declared.
+   */
+  readonly backend: "minio" | "external";
+}
+
 const arn = (bucket: string, key?: string) => `arn:aws:s3:::${bucket}${key === undefined ? "" : `/${key}`}`;
 
-export function storageToResources(spec: StorageSpec): StorageResources {
+export function storageToResources(spec: StorageSpec, options: StorageOptions): StorageResources {
   const buckets = spec.buckets.map((bucket): BucketResource => {
-    const rules: IlmRule[] = [];
-    if (bucket.lifecycle.noncurrentVersionExpirationDays !== undefined) {
+    const { noncurrentVersionExpirationDays, abortIncompleteMultipartUploadDays, expirationDays } =
+      bucket.lifecycle;
+    // The rule ids and order of `aios storage apply` (runtime/src/storage/buckets.ts).
+    const rules: LifecycleRule[] = [];
+    const rule = { status: "Enabled", filter: {} } as const;
+    if (noncurrentVersionExpirationDays !== undefined) {
       rules.push({
         id: "expire-noncurrent-versions",
-        status: "Enabled",
-        noncurrentVersionExpirationDays: bucket.lifecycle.noncurrentVersionExpirationDays,
+        ...rule,
+        noncurrentVersionExpiration: { noncurrentDays: noncurrentVersionExpirationDays },
       });
     }
-    if (bucket.lifecycle.expirationDays !== undefined) {
+    if (abortIncompleteMultipartUploadDays !== undefined && options.backend === "external") {
       rules.push({
-        id: "expire-objects",
-        status: "Enabled",
-        expiration: `${bucket.lifecycle.expirationDays}d`,
+        id: "abort-incomplete-uploads",
+        ...rule,
+        abortIncompleteMultipartUpload: { daysAfterInitiation: abortIncompleteMultipartUploadDays },
       });
+    }
+    if (expirationDays !== undefined) {
+      rules.push({ id: "expire-objects", ...rule, expiration: { days: expirationDays } });
     }
     return {
       name: bucket.name,
-      acl: "private",
+      tags: { ...bucket.tags },
       versioning: bucket.versioning,
-      ilmRules: rules,
+      lifecycleRules: rules,
       // The same document `aios storage apply` writes and `verify` compares: publicRead (anonymous
       // GetObject only) and the spec's `policy:` statements.
       policy: bucketPolicyDocument(bucket),

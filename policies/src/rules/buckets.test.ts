@@ -46,15 +46,24 @@ describe("buckets-private", () => {
 });
 
 describe("buckets-versioned-with-lifecycle", () => {
-  const bucket = (name: string) => ({ type: TYPES.bucket, props: { bucket: name, acl: "private" } });
+  const bucket = (name: string) => ({
+    type: TYPES.bucket,
+    props: { bucket: name, tags: { system: "aios" } },
+  });
   const versioning = (name: string) => ({
     type: TYPES.bucketVersioning,
     props: { bucket: name, versioningConfiguration: { status: "Enabled" } },
   });
-  const expiry = (name: string, days: number) => ({
-    type: TYPES.ilmPolicy,
-    props: { bucket: name, rules: [{ id: "r", status: "Enabled", noncurrentVersionExpirationDays: days }] },
+  const lifecycle = (name: string, rules: Record<string, unknown>[]) => ({
+    type: TYPES.bucketLifecycle,
+    props: {
+      bucket: name,
+      rules: rules.map((rule, i) => ({ id: `r${i}`, status: "Enabled", filter: {}, ...rule })),
+    },
   });
+  const expiry = (name: string, days: number) =>
+    lifecycle(name, [{ noncurrentVersionExpiration: { noncurrentDays: days } }]);
+  const abortAfter = { abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } };
   const minio = (envs: string[]) => ({ type: TYPES.container, props: { name: "aios-dev-minio", envs } });
 
   it("accepts versioned, expiring buckets, the exempt refs bucket, and MinIO expiring stale uploads", async () => {
@@ -83,16 +92,46 @@ describe("buckets-versioned-with-lifecycle", () => {
     ]);
   });
 
+  it("on an external S3 server (no MinIO container), wants every bucket to abort incomplete uploads", async () => {
+    const resources = [
+      bucket("aios-workspaces"),
+      versioning("aios-workspaces"),
+      lifecycle("aios-workspaces", [{ noncurrentVersionExpiration: { noncurrentDays: 7 } }, abortAfter]),
+      bucket("aios-workspace-refs"),
+      lifecycle("aios-workspace-refs", [abortAfter]),
+    ];
+    expect(await stackViolations(bucketsVersionedAndExpiring, resources)).toEqual([]);
+    const withoutAbort = [
+      bucket("aios-workspaces"),
+      versioning("aios-workspaces"),
+      expiry("aios-workspaces", 7),
+      bucket("aios-workspace-refs"),
+      lifecycle("aios-workspace-refs", [{ ...abortAfter, status: "Disabled" }]),
+    ];
+    expect(await stackViolations(bucketsVersionedAndExpiring, withoutAbort)).toEqual([
+      "bucket 'aios-workspaces' has no lifecycle rule aborting incomplete multipart uploads: their parts are kept",
+      "bucket 'aios-workspace-refs' has no lifecycle rule aborting incomplete multipart uploads: their parts are kept",
+    ]);
+  });
+
   it("takes the unversioned exemptions from the policy config", async () => {
     expect(
-      await stackViolations(bucketsVersionedAndExpiring, [bucket("scratch")], {
-        unversionedBuckets: ["scratch"],
-      }),
+      await stackViolations(
+        bucketsVersionedAndExpiring,
+        [bucket("scratch"), lifecycle("scratch", [abortAfter])],
+        {
+          unversionedBuckets: ["scratch"],
+        },
+      ),
     ).toEqual([]);
     expect(
-      await stackViolations(bucketsVersionedAndExpiring, [bucket("aios-workspace-refs")], {
-        unversionedBuckets: [],
-      }),
-    ).toHaveLength(1);
+      await stackViolations(
+        bucketsVersionedAndExpiring,
+        [bucket("aios-workspace-refs"), lifecycle("aios-workspace-refs", [abortAfter])],
+        { unversionedBuckets: [] },
+      ),
+    ).toEqual([
+      "bucket 'aios-workspace-refs' is not versioned: an overwritten or deleted object cannot be restored",
+    ]);
   });
 });

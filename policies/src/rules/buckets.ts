@@ -63,16 +63,22 @@ const lifecycleSchema = {
 
 const bucketOf = (resource: PolicyResource) => String(resource.props.bucket);
 
+interface LifecycleRuleProps {
+  readonly status?: string;
+  readonly noncurrentVersionExpiration?: { readonly noncurrentDays?: number };
+  readonly abortIncompleteMultipartUpload?: { readonly daysAfterInitiation?: number };
+}
+
 /**
  * Workspaces and artifacts are versioned (a deleted or overwritten object can be restored), and
  * versioning without expiry keeps every old version forever. Incomplete multipart uploads hold
- * space too: the MinIO provider has no lifecycle rule for them, so the MinIO container must set
- * its server-side expiry (MINIO_API_STALE_UPLOADS_EXPIRY).
+ * space too: every bucket has a lifecycle rule aborting them, except on MinIO, which cannot store
+ * that rule and aborts them server-side when its containers set MINIO_API_STALE_UPLOADS_EXPIRY.
  */
 export const bucketsVersionedAndExpiring: StackRule = {
   name: "buckets-versioned-with-lifecycle",
   description:
-    "Buckets are versioned (unless listed as unversioned), versioned buckets expire noncurrent versions, and MinIO expires stale multipart uploads.",
+    "Buckets are versioned (unless listed as unversioned), versioned buckets expire noncurrent versions, and incomplete multipart uploads are aborted (a lifecycle rule, or MinIO's stale-upload expiry).",
   enforcementLevel: "mandatory",
   configSchema: { properties: { ...lifecycleSchema.properties } },
   validateStack: (args, reportViolation) => {
@@ -88,15 +94,22 @@ export const bucketsVersionedAndExpiring: StackRule = {
         )
         .map(bucketOf),
     );
-    const expiring = new Set(
-      ofType(TYPES.ilmPolicy)
-        .filter((r) =>
-          ((r.props.rules ?? []) as { noncurrentVersionExpirationDays?: number; status?: string }[]).some(
-            (rule) =>
-              (rule.noncurrentVersionExpirationDays ?? 0) > 0 && (rule.status ?? "Enabled") === "Enabled",
-          ),
-        )
-        .map(bucketOf),
+    const withRule = (applies: (rule: LifecycleRuleProps) => boolean) =>
+      new Set(
+        ofType(TYPES.bucketLifecycle)
+          .filter((r) =>
+            ((r.props.rules ?? []) as LifecycleRuleProps[]).some(
+              (rule) => (rule.status ?? "Enabled") === "Enabled" && applies(rule),
+            ),
+          )
+          .map(bucketOf),
+      );
+    const expiring = withRule((rule) => (rule.noncurrentVersionExpiration?.noncurrentDays ?? 0) > 0);
+    const abortingUploads = withRule(
+      (rule) => (rule.abortIncompleteMultipartUpload?.daysAfterInitiation ?? 0) > 0,
+    );
+    const minioContainers = ofType(TYPES.container).filter((c) =>
+      ((c.props.envs ?? []) as string[]).some((e) => envName(e).startsWith("MINIO_")),
     );
     const buckets = ofType(TYPES.bucket);
     for (const bucket of buckets) {
@@ -110,10 +123,13 @@ export const bucketsVersionedAndExpiring: StackRule = {
       if (versioned.has(name) && !expiring.has(name)) {
         reportViolation(`versioned bucket '${name}' never expires noncurrent versions`, bucket.urn);
       }
+      if (minioContainers.length === 0 && !abortingUploads.has(name)) {
+        reportViolation(
+          `bucket '${name}' has no lifecycle rule aborting incomplete multipart uploads: their parts are kept`,
+          bucket.urn,
+        );
+      }
     }
-    const minioContainers = ofType(TYPES.container).filter((c) =>
-      ((c.props.envs ?? []) as string[]).some((e) => envName(e).startsWith("MINIO_")),
-    );
     for (const container of minioContainers) {
       if (
         !((container.props.envs ?? []) as string[]).some(

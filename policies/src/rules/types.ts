@@ -19,10 +19,10 @@ export const TYPES = {
   user: "rabbitmq:index/user:User",
   permissions: "rabbitmq:index/permissions:Permissions",
   volume: "docker:index/volume:Volume",
-  bucket: "minio:index/s3Bucket:S3Bucket",
-  bucketVersioning: "minio:index/s3BucketVersioning:S3BucketVersioning",
-  bucketPolicy: "minio:index/s3BucketPolicy:S3BucketPolicy",
-  ilmPolicy: "minio:index/ilmPolicy:IlmPolicy",
+  bucket: "aws:s3/bucket:Bucket",
+  bucketVersioning: "aws:s3/bucketVersioning:BucketVersioning",
+  bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  bucketLifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
 } as const;
 
 /**

@@ -30,12 +30,13 @@ export interface RabbitmqCheckOptions extends CheckOptions {
 
 /**
  * The broker, cheaply: the connection manager's state (connected; blocked by an alarm gives
- * `warn`) and one passive check (`checkExchange`/`checkQueue`) on a channel opened once and
+ * `warn`, and so do queues of the topology left undeclared because their cluster node is down) and one passive check (`checkExchange`/`checkQueue`) on a channel opened once and
  * kept. Nothing is declared, so a probe storm costs the broker one small round trip per cache
  * window. The channel is re-opened after a reconnect or after the broker closed it.
  */
 export function rabbitmqCheck(
-  connection: Pick<ConnectionManager, "connected" | "blocked" | "connect">,
+  connection: Pick<ConnectionManager, "connected" | "blocked" | "connect"> &
+    Partial<Pick<ConnectionManager, "undeclaredQueues">>,
   options: RabbitmqCheckOptions = {},
 ): HealthCheck {
   const name = options.name ?? "rabbitmq";
@@ -67,6 +68,7 @@ export function rabbitmqCheck(
       if (options.queue !== undefined) {
         const queue = await open.checkQueue(options.queue);
         if (connection.blocked) return blockedWarning();
+        if (connection.undeclaredQueues?.length) return undeclaredWarning(connection.undeclaredQueues);
         return {
           observedValue: queue.messageCount,
           observedUnit: "messages",
@@ -75,12 +77,18 @@ export function rabbitmqCheck(
       }
       await open.checkExchange(options.exchange ?? "amq.direct");
       if (connection.blocked) return blockedWarning();
+      if (connection.undeclaredQueues?.length) return undeclaredWarning(connection.undeclaredQueues);
     },
   };
 }
 
 function blockedWarning(): Observation {
   return { status: "warn", output: "the broker blocks publishers (a memory or disk alarm)" };
+}
+
+function undeclaredWarning(undeclared: readonly { readonly queue: string }[]): Observation {
+  const queues = undeclared.map((u) => `'${u.queue}'`).join(", ");
+  return { status: "warn", output: `queues not declared, their cluster node is down: ${queues}` };
 }
 
 /** Options of {@link s3BucketCheck}. */

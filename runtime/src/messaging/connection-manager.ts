@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { ChannelModel } from "amqplib";
 import { classifyHandshakeRefusal, connectAmqp } from "../amqp-handshake.ts";
 import { createLogger, type Logger, redactUrl } from "../logging.ts";
-import { applyTopology, type ResolvedTopology } from "../topology/index.ts";
+import type { ResolvedTopology } from "../topology/index.ts";
 import { type BackoffOptions, backoffDelay, sleep } from "../backoff.ts";
 import {
   AuthenticationError,
@@ -10,6 +10,7 @@ import {
   VhostAccessRefusedError,
   VhostNotFoundError,
 } from "./errors.ts";
+import { declareAvailableTopology, onlyQueues, type UndeclaredQueue } from "./topology-declare.ts";
 
 /**
  * How a {@link ConnectionManager} connects: broker URLs, heartbeat, reconnection backoff and the
@@ -26,6 +27,11 @@ export interface ConnectionManagerOptions {
     /** Attempts (each tries every URL) before the first connection fails with ConnectionError. Default 5. */
     readonly initialAttempts?: number;
   };
+  /**
+   * Backoff between attempts to declare queues set aside because their cluster node is down (see
+   * {@link ConnectionManager.undeclaredQueues}), on the live connection. Default 1 s doubling to 30 s.
+   */
+  readonly undeclaredRetry?: BackoffOptions;
   /** Shown in the management UI's connection list. */
   readonly connectionName?: string;
   readonly logger?: Logger;
@@ -42,6 +48,13 @@ export interface ConnectionEvents {
   closed: [];
   /** connect() gave up (ConnectionError/AuthenticationError); nothing reconnects until connect() is called again. */
   failed: [error: Error];
+  /**
+   * Connected, but queues of the topology could not be declared because their home node is down;
+   * everything else was, and they are retried. Each carries the broker's refusal.
+   */
+  topologyIncomplete: [undeclared: readonly UndeclaredQueue[]];
+  /** Every queue that had been set aside is declared now. */
+  topologyComplete: [];
 }
 
 type ConnectListener = (connection: ChannelModel) => Promise<void> | void;
@@ -50,6 +63,13 @@ type ConnectListener = (connection: ChannelModel) => Promise<void> | void;
  * One per process. Owns the AMQP connection: connects (trying each cluster node in turn),
  * reconnects with exponential backoff and full jitter, re-declares the topology, then lets
  * publishers and consumers re-create their channels through `onConnected` listeners.
+ *
+ * In a cluster, a classic queue lives on one node: while that node is down the broker refuses to
+ * declare it (404, "home node … is down or inaccessible"). Such a queue does not keep the
+ * connection down: the rest of the topology is declared, the queue and its bindings are listed in
+ * {@link ConnectionManager.undeclaredQueues} (a `topologyIncomplete` event, a warning in the log,
+ * `warn` from the rabbitmq health check) and retried on the live connection and on every
+ * reconnect, until `topologyComplete`.
  *
  * @throws {@link ConnectionError} from the constructor when no URL is given.
  * @example
@@ -75,6 +95,7 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
   #blocked = false;
   #unblockWaiters: (() => void)[] = [];
   #connectWaiters: (() => void)[] = [];
+  #undeclared: readonly UndeclaredQueue[] = [];
   readonly #closed = new AbortController();
 
   constructor(options: ConnectionManagerOptions) {
@@ -116,6 +137,14 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
 
   get blocked(): boolean {
     return this.#blocked;
+  }
+
+  /**
+   * Queues of the topology that are not declared on the current connection because their home
+   * node is down (the rest is); retried until declared. Empty when the whole topology is declared.
+   */
+  get undeclaredQueues(): readonly UndeclaredQueue[] {
+    return this.#undeclared;
   }
 
   /** The topology declared on every connect, if one was given. */
@@ -279,21 +308,68 @@ export class ConnectionManager extends EventEmitter<ConnectionEvents> {
       this.emit("unblocked");
     });
     connection.on("close", (error?: Error) => this.#onClose(connection, error));
+    let undeclared: UndeclaredQueue[] = [];
     if (this.#options.topology) {
       try {
-        await applyTopology(this.#options.topology, { connection });
+        undeclared = await declareAvailableTopology(this.#options.topology, connection);
       } catch (error) {
         await connection.close().catch(() => {});
         throw error;
       }
     }
     this.#connection = connection;
+    this.#setUndeclared(undeclared);
+    if (undeclared.length > 0) void this.#retryUndeclared(connection);
     this.#blocked = false;
     this.#logger.info({ url: redactUrl(url) }, "connected to the broker");
     this.emit("connected", url);
     for (const wake of this.#connectWaiters.splice(0)) wake();
     for (const listener of this.#listeners) await this.#runListener(listener, connection);
     return connection;
+  }
+
+  /** Records what is not declared, and says so when that changes. */
+  #setUndeclared(undeclared: readonly UndeclaredQueue[]): void {
+    const before = this.#undeclared;
+    this.#undeclared = undeclared;
+    if (undeclared.length > 0) {
+      const same =
+        before.length === undeclared.length && before.every((u, i) => u.queue === undeclared[i]?.queue);
+      if (same) return;
+      this.#logger.warn(
+        { queues: undeclared.map((u) => u.queue), err: undeclared[0]?.error.message },
+        "queues not declared: their cluster node is down; the rest of the topology is, and they are retried",
+      );
+      this.emit("topologyIncomplete", undeclared);
+    } else if (before.length > 0) {
+      this.#logger.info(
+        { queues: before.map((u) => u.queue) },
+        "declared the queues that had been set aside",
+      );
+      this.emit("topologyComplete");
+    }
+  }
+
+  /** Declares the set-aside queues on `connection` with backoff, until done or the connection is gone. */
+  async #retryUndeclared(connection: ChannelModel): Promise<void> {
+    const topology = this.#options.topology;
+    if (!topology) return;
+    const retry = { initialDelayMs: 1000, maxDelayMs: 30_000, ...this.#options.undeclaredRetry };
+    for (let attempt = 1; ; attempt++) {
+      // Half the cap at least: full jitter alone could retry at once, again and again.
+      const cap = Math.min(retry.maxDelayMs, retry.initialDelayMs * (retry.factor ?? 2) ** (attempt - 1));
+      await sleep(cap / 2 + backoffDelay(attempt, retry) / 2, this.#closed.signal).catch(() => {});
+      if (this.#closing || this.#connection !== connection || this.#undeclared.length === 0) return;
+      try {
+        const names = new Set(this.#undeclared.map((u) => u.queue));
+        this.#setUndeclared(await declareAvailableTopology(onlyQueues(topology, names), connection));
+      } catch (error) {
+        // The connection dropped (its reconnect declares everything again) or another refusal.
+        if (this.#connection !== connection) return;
+        this.#logger.warn({ err: (error as Error).message }, "declaring the set-aside queues failed");
+      }
+      if (this.#undeclared.length === 0) return;
+    }
   }
 
   async #runListener(listener: ConnectListener, connection: ChannelModel): Promise<void> {

@@ -7,6 +7,7 @@ export {
   ConnectionManager,
   type ConnectionManagerOptions,
 } from "./connection-manager.ts";
+export type { UndeclaredQueue } from "./topology-declare.ts";
 export {
   type ConsumedMessage,
   Consumer,
