@@ -12,7 +12,8 @@ import { flag, median, percentile, quick, round2 } from "./lib.ts";
 
 const RATE = flag("rate", 500);
 const SECONDS = flag("seconds", quick ? 5 : 10);
-const ROUNDS = quick ? 1 : 3;
+const ROUNDS = quick ? 1 : 5;
+const WARMUP_SECONDS = 3;
 const FLOORS = { health_p99_ms: 5, metrics_ms: 20 };
 // Tail latency on a 2-core machine shared with the broker and the S3 gateway is mostly time spent
 // waiting for a core. The benchmark's processes (load generator and both servers alike) ask the
@@ -84,11 +85,11 @@ interface Load {
 // millisecond below its time: one 30 ms stall of the machine on 10 connections adds ~300 samples
 // that were never requests. The floor is read on the responses as measured (every response's time,
 // taken from autocannon's `response` event); autocannon's corrected p99 is reported beside it.
-function load(url: string): Promise<Load> {
+function load(url: string, seconds = SECONDS): Promise<Load> {
   const responseMs: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url, connections: 10, overallRate: RATE, duration: SECONDS },
+      { url, connections: 10, overallRate: RATE, duration: seconds },
       (error: unknown, result) => (error ? reject(error as Error) : resolve({ result, responseMs })),
     );
     instance.on("response", (_client, statusCode, _bytes, responseTime) => {
@@ -101,6 +102,8 @@ function load(url: string): Promise<Load> {
   // Rounds interleaved, every other one in reverse order; the medians of the rounds are reported.
   const urls = { baseline: bare.url, health: `${health.url}/health/ready` };
   const runs: Record<keyof typeof urls, Load[]> = { baseline: [], health: [] };
+  // A short untimed run on each first, so no round measures JIT compilation or cold sockets.
+  for (const url of Object.values(urls)) await load(url, WARMUP_SECONDS);
   for (let round = 1; round <= ROUNDS; round++) {
     const order = Object.keys(urls) as (keyof typeof urls)[];
     if (round % 2 === 0) order.reverse();
