@@ -22,8 +22,8 @@ export interface MultipartUploadOptions {
 }
 
 /**
- * Uploads parts in parallel with at most `concurrency` parts in memory at once, so memory stays
- * near partSize × (concurrency + 1) whatever the object's size. On any failure or abort the
+ * Uploads parts in parallel with at most `concurrency` parts in flight, their buffers reused
+ * ({@link PartPool}), so memory stays at partSize × (concurrency + 1) whatever the object's size. On any failure or abort the
  * upload is aborted on the server: no orphaned parts, no visible object.
  */
 export async function uploadMultipart(
@@ -40,25 +40,29 @@ export async function uploadMultipart(
   options.signal.addEventListener("abort", onAbort, { once: true });
   try {
     let partNumber = 0;
-    for await (const part of partsOf(options.head, options.source, options.partSize)) {
+    const pool = new PartPool(options.partSize);
+    for await (const { bytes, slot } of partsOf(options.head, options.source, pool)) {
       if (failure !== undefined || options.signal.aborted) break;
       const number = ++partNumber;
       const upload = options
         .retryPart(() =>
           client.uploadPart(
             { bucketName: bucket, objectName: key, uploadID: uploadId, partNumber: number, headers: {} },
-            part,
+            bytes,
           ),
         )
         .then((result) => {
           etags.push({ part: number, etag: result.etag });
-          options.meter.add(part.length);
+          options.meter.add(bytes.length);
           options.touch();
         })
         .catch((error: unknown) => {
           failure ??= error;
         });
-      const tracked: Promise<void> = upload.finally(() => inFlight.delete(tracked));
+      const tracked: Promise<void> = upload.finally(() => {
+        if (slot) pool.give(slot);
+        inFlight.delete(tracked);
+      });
       inFlight.add(tracked);
       if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
     }
@@ -83,28 +87,80 @@ export async function uploadMultipart(
   }
 }
 
-/** Re-slices a byte stream into parts of exactly `partSize` bytes (the last one shorter). */
-async function* partsOf(
+/**
+ * Part-sized buffers reused from one part to the next: at most `concurrency` parts in flight and
+ * one being filled, so memory is partSize × (concurrency + 1) for any object, and no fresh
+ * partSize allocation per part waits for the collector (RSS swung by tens of MiB without it).
+ */
+export class PartPool {
+  readonly size: number;
+  readonly #free: Buffer[] = [];
+  /** How many buffers this pool has allocated. */
+  allocated = 0;
+
+  constructor(size: number) {
+    this.size = size;
+  }
+
+  take(): Buffer {
+    const free = this.#free.pop();
+    if (free) return free;
+    this.allocated++;
+    return Buffer.allocUnsafeSlow(this.size);
+  }
+
+  /** The part's upload is settled: its buffer can hold another part. */
+  give(buffer: Buffer): void {
+    this.#free.push(buffer);
+  }
+}
+
+/** One part: its bytes, and the pool buffer holding them (to give back once uploaded), if any. */
+export interface Part {
+  readonly bytes: Buffer;
+  readonly slot: Buffer | undefined;
+}
+
+/**
+ * Re-slices a byte stream into parts of exactly `pool.size` bytes (the last one shorter), copied
+ * into the pool's buffers. A chunk that holds a whole part while nothing is pending (the head, a
+ * large Buffer body) is sliced without a copy.
+ */
+export async function* partsOf(
   head: Buffer,
   source: AsyncIterator<Buffer>,
-  partSize: number,
-): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = head.length > 0 ? [head] : [];
-  let pendingBytes = head.length;
+  pool: PartPool,
+): AsyncGenerator<Part> {
+  const size = pool.size;
+  let slot: Buffer | undefined;
+  let filled = 0;
+  let chunk: Buffer | undefined = head.length > 0 ? head : undefined;
   for (;;) {
-    while (pendingBytes >= partSize) {
-      const all = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
-      yield all.subarray(0, partSize);
-      const rest = all.subarray(partSize);
-      pending = rest.length > 0 ? [rest] : [];
-      pendingBytes = rest.length;
+    if (chunk === undefined) {
+      const next = await source.next();
+      if (next.done) break;
+      chunk = next.value;
+      if (chunk.length === 0) {
+        chunk = undefined;
+        continue;
+      }
     }
-    const next = await source.next();
-    if (next.done) break;
-    pending.push(next.value);
-    pendingBytes += next.value.length;
+    if (filled === 0 && chunk.length >= size) {
+      yield { bytes: chunk.subarray(0, size), slot: undefined };
+      chunk = chunk.length > size ? chunk.subarray(size) : undefined;
+      continue;
+    }
+    slot ??= pool.take();
+    const copied = chunk.copy(slot, filled);
+    filled += copied;
+    chunk = copied < chunk.length ? chunk.subarray(copied) : undefined;
+    if (filled === size) {
+      yield { bytes: slot, slot };
+      slot = undefined;
+      filled = 0;
+    }
   }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+  if (slot && filled > 0) yield { bytes: slot.subarray(0, filled), slot };
 }
 
 /** Reads up to `limit` bytes; `ended` says whether the stream had nothing more. */

@@ -4,7 +4,7 @@ import { isRetryable, translateS3Error } from "./error-classifier.ts";
 import { StorageError } from "./errors.ts";
 import { InvalidKeyError } from "./errors.ts";
 import { validateKey } from "./keys.ts";
-import { chunksOf, readHead } from "./multipart.ts";
+import { chunksOf, PartPool, partsOf, readHead } from "./multipart.ts";
 import { meteredStream, type Progress, ProgressMeter } from "./progress.ts";
 
 describe("ProgressMeter", () => {
@@ -46,6 +46,54 @@ describe("reading the head of an upload", () => {
     const big = await readHead(chunksOf(Readable.from([Buffer.alloc(6), Buffer.alloc(6)])), 10);
     expect(big.ended).toBe(false);
     expect(big.head.length).toBe(12);
+  });
+});
+
+describe("slicing an upload into parts", () => {
+  const bytes = (length: number, from = 0) => Buffer.from(Array.from({ length }, (_, i) => (from + i) % 251));
+  async function* chunks(...list: Buffer[]) {
+    yield* list;
+  }
+
+  it("gives parts of exactly the part size, the last one shorter, with every byte in order", async () => {
+    const all = bytes(45);
+    const pool = new PartPool(10);
+    const parts: Buffer[] = [];
+    // chunks that straddle part boundaries, and an empty one
+    const source = chunks(all.subarray(12, 15), Buffer.alloc(0), all.subarray(15, 33), all.subarray(33));
+    for await (const part of partsOf(all.subarray(0, 12), source, pool)) {
+      parts.push(Buffer.from(part.bytes));
+      if (part.slot) pool.give(part.slot);
+    }
+    expect(parts.map((part) => part.length)).toEqual([10, 10, 10, 10, 5]);
+    expect(Buffer.concat(parts)).toEqual(all);
+  });
+
+  it("reuses the buffers of parts given back, and slices a whole-part chunk without copying it", async () => {
+    const pool = new PartPool(10);
+    const big = bytes(25);
+    const seen: { copied: boolean }[] = [];
+    for await (const part of partsOf(
+      Buffer.alloc(0),
+      chunks(big, bytes(3), bytes(3), bytes(3), bytes(3), bytes(3)),
+      pool,
+    )) {
+      seen.push({ copied: part.slot !== undefined });
+      if (part.slot) pool.give(part.slot);
+    }
+    // 25 bytes: two parts sliced from the chunk itself; the rest (5 + 15 bytes) copied into pool buffers
+    expect(seen).toEqual([{ copied: false }, { copied: false }, { copied: true }, { copied: true }]);
+    expect(pool.allocated).toBe(1);
+  });
+
+  it("allocates one more buffer per part still in flight", async () => {
+    const pool = new PartPool(4);
+    const held: Buffer[] = [];
+    for await (const part of partsOf(Buffer.alloc(0), chunks(bytes(3), bytes(3), bytes(3), bytes(3)), pool))
+      if (part.slot) held.push(part.slot); // never given back: every part is still uploading
+    expect(held).toHaveLength(3);
+    expect(new Set(held).size).toBe(3);
+    expect(pool.allocated).toBe(3);
   });
 });
 
