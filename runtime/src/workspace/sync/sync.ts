@@ -192,20 +192,21 @@ function byteMeter(plan: SyncPlan, local: Manifest, remote: Manifest, options: S
 }
 
 /**
- * Records what was synced: the workspace head; as the base of the next two-way sync, what the
+ * Records what was synced: the commit the sync made, or the head it found when it had nothing to
+ * commit (not the head read again: another writer's later commit is not what this directory
+ * holds, and reading it is one more round trip); as the base of the next two-way sync, what the
  * directory now holds (its scan, with the files the sync wrote or removed) — not the head's
  * manifest, which may hold files another writer committed meanwhile that this directory never
  * received (taken as the base, they would look deleted here and be deleted there next time);
  * and, as the hash cache, the scan updated the same way (no second walk of the directory).
  */
 async function finish(
-  workspaces: WorkspaceStore,
   workspace: string,
+  commit: string,
   tree: LocalTree,
   scanned: { readonly manifest: Manifest; readonly cache: SyncState["cache"] },
   writes: LocalWrites,
 ): Promise<void> {
-  const { commit } = await workspaceInternals(workspaces).refs.read(workspace);
   const manifest: Record<string, FileEntry> = { ...scanned.manifest };
   const cache = { ...scanned.cache };
   for (const path of writes.removed) {
@@ -259,7 +260,7 @@ async function oneWay(
     bytes,
   );
   bytes.finish();
-  await finish(workspaces, workspace, tree, { manifest: local, cache }, writes);
+  await finish(workspace, commit ?? head, tree, { manifest: local, cache }, writes);
   recordSyncPlan(workspaceInternals(workspaces).metrics, plan);
   return { plan, commit };
 }
@@ -379,7 +380,7 @@ async function twoWay(
     bytes,
   );
   bytes.finish();
-  await finish(workspaces, workspace, tree, { manifest: local, cache }, writes);
+  await finish(workspace, commit ?? head, tree, { manifest: local, cache }, writes);
   recordSyncPlan(workspaceInternals(workspaces).metrics, plan);
   return { plan, commit };
 }
