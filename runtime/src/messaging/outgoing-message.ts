@@ -8,6 +8,7 @@ import {
   encodeEnvelope,
 } from "./envelope.ts";
 import { MessageTooLargeError } from "./errors.ts";
+import type { PublishOptions } from "./publisher.ts";
 import {
   checkHeaders,
   checkPriority,
@@ -40,17 +41,11 @@ export interface EncodingOptions {
   readonly maxMessageBytes?: number | undefined;
 }
 
-/** The per-message options encoding reads (a subset of PublishOptions). */
-export interface MessageOptions {
-  readonly type?: string;
-  readonly messageId?: string;
-  readonly correlationId?: string;
-  readonly replyTo?: string;
-  readonly priority?: number;
-  readonly expirationMs?: number;
-  readonly headers?: Readonly<Record<string, unknown>>;
-  readonly persistent?: boolean;
-}
+/** The per-message options encoding reads. */
+export type MessageOptions = Pick<
+  PublishOptions,
+  "type" | "messageId" | "correlationId" | "replyTo" | "priority" | "expirationMs" | "headers" | "persistent"
+>;
 
 /**
  * Wraps `data` in an envelope and builds its AMQP properties, checking everything the broker
