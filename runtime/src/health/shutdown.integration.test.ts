@@ -71,6 +71,19 @@ describe("graceful shutdown of a consumer mid-work", () => {
     };
   };
 
+  /** Waits until the agent has started `count` messages (it writes `start <id>` to its log). */
+  async function startedWork(log: string, count: number): Promise<void> {
+    let started = 0;
+    await eventually(
+      () => started >= count,
+      15_000,
+      "the agent at work",
+      async () => {
+        started = (await events(log)).started.length;
+      },
+    );
+  }
+
   /** Every message still in the work queue (read without acks, so the broker keeps nothing back). */
   async function remaining(): Promise<string[]> {
     const raw = await amqp.connect(vhost.amqpUrl);
@@ -101,15 +114,7 @@ describe("graceful shutdown of a consumer mid-work", () => {
         AGENT_TIMEOUT_MS: "20000",
       });
       expect((await fetch(`${agent.url}/health/ready`)).status).toBe(200);
-      let started = 0;
-      await eventually(
-        () => started >= 2,
-        15_000,
-        "the agent at work",
-        async () => {
-          started = (await events(agent.log)).started.length;
-        },
-      );
+      await startedWork(agent.log, 2);
       const signalledAt = Date.now();
       child!.kill("SIGTERM");
       // Readiness fails first, while the process is still up for the whole delay.
@@ -153,15 +158,7 @@ describe("graceful shutdown of a consumer mid-work", () => {
         AGENT_DRAIN_MS: "0",
         AGENT_TIMEOUT_MS: "1500",
       });
-      let started = 0;
-      await eventually(
-        () => started >= 1,
-        15_000,
-        "the agent at work",
-        async () => {
-          started = (await events(agent.log)).started.length;
-        },
-      );
+      await startedWork(agent.log, 1);
       const signalledAt = Date.now();
       child!.kill("SIGTERM");
       expect(await agent.exited).toBe(1);

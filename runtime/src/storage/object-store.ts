@@ -24,17 +24,6 @@ import { Presigner } from "./presigning.ts";
 import { scopedTransport } from "./requests.ts";
 import { Uploads } from "./uploads.ts";
 
-export type {
-  CallOptions,
-  GetObjectOptions,
-  ListedObject,
-  ObjectStat,
-  ObjectStoreOptions,
-  ObjectVersion,
-  PutObjectOptions,
-  PutResult,
-} from "./object-store-types.ts";
-
 const MiB = 1024 * 1024;
 
 function clientFor(endpoint: string, options: ObjectStoreOptions): Client {

@@ -1,5 +1,6 @@
 import { NotFoundError } from "./errors.ts";
-import type { ObjectStore, ObjectVersion, PutResult } from "./object-store.ts";
+import type { ObjectStore } from "./object-store.ts";
+import type { ObjectVersion, PutResult } from "./object-store-types.ts";
 
 /** Every version of exactly `key` (not of keys sharing its prefix), newest first. */
 export async function listVersions(
